@@ -1,0 +1,109 @@
+//! One unit of the fused per-document pass: read one input file, run every filter on every
+//! document, write kept documents, the removed log and the unit's counts.
+
+use std::io;
+
+use super::progress::Progress;
+use super::FILTER_STAGE;
+use crate::config::ReadConfig;
+use crate::doc::{Doc, Removed};
+use crate::filter::FilterChain;
+use crate::out::parquet::{DocWriter, RemovedWriter};
+use crate::out::{part_name, OutDir};
+use crate::read::{self, InputFile, Item};
+use crate::stats::StageStats;
+
+/// Documents counted before the shared progress counters are touched (keeps atomics off the hot path).
+const PROGRESS_EVERY: u64 = 256;
+
+/// Process unit `unit` (input file `file`): outputs `docs/part-<unit>.parquet`,
+/// `removed/filter/part-<unit>.parquet`, `stats/filter/part-<unit>.json`. The marker is the
+/// caller's job, after this returns Ok.
+pub fn run_filter_unit(
+    out: &OutDir,
+    unit: usize,
+    file: &InputFile,
+    cfg: &ReadConfig,
+    chain: &FilterChain,
+    progress: &Progress,
+) -> io::Result<()> {
+    let mut docs = DocWriter::new(out.create_file(format!("docs/{}", part_name(unit, "parquet")))?)?;
+    let mut removed =
+        RemovedWriter::new(out.create_file(format!("removed/{FILTER_STAGE}/{}", part_name(unit, "parquet")))?)?;
+    let mut stats = StageStats {
+        files: 1,
+        input_bytes: file.bytes,
+        ..StageStats::default()
+    };
+    let mut pending = (0u64, 0u64);
+
+    let log_removed = |row: Removed, stats: &mut StageStats, removed: &mut RemovedWriter| -> io::Result<()> {
+        stats.count_removed(&row.stage, &row.reason);
+        removed.push(row)
+    };
+
+    match read::open(file, cfg) {
+        Err(e) => {
+            // The whole file is unreadable (vanished, not Parquet, permission): one row says so.
+            let row = Removed {
+                id: file.display.clone(),
+                url: None,
+                source: file.source.clone(),
+                lang: None,
+                stage: "read".into(),
+                reason: "unreadable_file".into(),
+                detail: e.to_string(),
+                location: file.display.clone(),
+            };
+            log_removed(row, &mut stats, &mut removed)?;
+        }
+        Ok(items) => {
+            for item in items {
+                match item {
+                    Item::Skipped(kind) => *stats.skipped_records.entry(kind).or_default() += 1,
+                    Item::Removed(row) => log_removed(row, &mut stats, &mut removed)?,
+                    Item::Doc { mut doc, location } => {
+                        stats.docs_in += 1;
+                        stats.text_bytes_in += doc.text.len() as u64;
+                        pending.0 += 1;
+                        pending.1 += doc.text.len() as u64;
+                        if pending.0 >= PROGRESS_EVERY {
+                            progress.docs(pending.0, pending.1);
+                            pending = (0, 0);
+                        }
+                        match chain.check(&mut doc) {
+                            Some((stage, reason, detail)) => {
+                                let row = Removed::of_doc(&doc, stage, reason, detail, location);
+                                log_removed(row, &mut stats, &mut removed)?;
+                            }
+                            None => {
+                                count_kept(&mut stats, &doc);
+                                docs.push(doc)?;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    progress.docs(pending.0, pending.1);
+    docs.finish()?;
+    removed.finish()?;
+    let json = serde_json::to_vec_pretty(&stats).map_err(io::Error::other)?;
+    out.write_file(format!("stats/{FILTER_STAGE}/{}", part_name(unit, "json")), &json)?;
+    Ok(())
+}
+
+fn count_kept(stats: &mut StageStats, doc: &Doc) {
+    stats.docs_out += 1;
+    stats.text_bytes_out += doc.text.len() as u64;
+    let lang = doc.lang.clone().unwrap_or_else(|| "und".into());
+    *stats.kept_bytes_by_lang.entry(lang.clone()).or_default() += doc.text.len() as u64;
+    *stats.kept_by_lang.entry(lang).or_default() += 1;
+    *stats.kept_by_source.entry(doc.source.clone()).or_default() += 1;
+    let year = doc
+        .date
+        .and_then(|d| crate::read::date::format_date(d).get(..4).map(str::to_string))
+        .unwrap_or_else(|| "none".into());
+    *stats.kept_by_year.entry(year).or_default() += 1;
+}

@@ -1,0 +1,16 @@
+//! tamis — sieve web crawls and code dumps into clean, deduplicated, tokenized training corpora.
+//!
+//! Data flows one way, and the modules follow it:
+//! [`read`] → [`filter`] → dedup → order → weight → tokenize → release.
+//! [`doc`], [`config`] and [`out`] are shared by every stage; [`exec`] cuts stages into tasks
+//! and runs them; [`cli`] is the command line.
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod config;
+pub mod doc;
+pub mod exec;
+pub mod filter;
+pub mod out;
+pub mod read;
+pub mod stats;

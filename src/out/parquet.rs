@@ -1,0 +1,225 @@
+//! Parquet shards of documents and of the removed log (zstd, fixed schema, deterministic bytes).
+
+use std::io;
+use std::sync::Arc;
+
+use arrow_array::builder::{Float32Builder, StringBuilder, TimestampMicrosecondBuilder};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use super::AtomicFile;
+use crate::doc::{Doc, Removed};
+
+/// Rows buffered before a record batch is handed to the parquet writer.
+const BATCH_ROWS: usize = 4096;
+/// Bytes of text buffered before a batch is flushed, whatever the row count (keeps memory flat
+/// when documents are large).
+const BATCH_TEXT_BYTES: usize = 32 << 20;
+/// Rows per row group: large enough for good compression, small enough for parallel readers.
+const ROW_GROUP_ROWS: usize = 65_536;
+
+/// Schema of the kept-documents shards.
+pub fn docs_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("text", DataType::Utf8, false),
+        Field::new("url", DataType::Utf8, true),
+        Field::new(
+            "date",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            true,
+        ),
+        Field::new("source", DataType::Utf8, false),
+        Field::new("lang", DataType::Utf8, true),
+        Field::new("lang_score", DataType::Float32, true),
+        Field::new("kind", DataType::Utf8, false),
+        Field::new("metadata", DataType::Utf8, false),
+    ]))
+}
+
+/// Schema of the removed-log shards.
+pub fn removed_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("url", DataType::Utf8, true),
+        Field::new("source", DataType::Utf8, false),
+        Field::new("lang", DataType::Utf8, true),
+        Field::new("stage", DataType::Utf8, false),
+        Field::new("reason", DataType::Utf8, false),
+        Field::new("detail", DataType::Utf8, false),
+        Field::new("location", DataType::Utf8, false),
+    ]))
+}
+
+fn writer_props() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+        .set_max_row_group_size(ROW_GROUP_ROWS)
+        // A fixed creator string: the file bytes must not depend on the library build.
+        .set_created_by(concat!("tamis ", env!("CARGO_PKG_VERSION")).to_string())
+        .build()
+}
+
+fn parquet_err(e: parquet::errors::ParquetError) -> io::Error {
+    io::Error::other(e)
+}
+
+fn arrow_err(e: arrow_schema::ArrowError) -> io::Error {
+    io::Error::other(e)
+}
+
+/// Writes documents to one parquet shard, atomically.
+pub struct DocWriter {
+    writer: ArrowWriter<AtomicFile>,
+    rows: Vec<Doc>,
+    text_bytes: usize,
+    written: u64,
+}
+
+impl DocWriter {
+    /// Start a shard at `file` (nothing visible until [`DocWriter::finish`]).
+    pub fn new(file: AtomicFile) -> io::Result<DocWriter> {
+        let writer =
+            ArrowWriter::try_new(file, docs_schema(), Some(writer_props())).map_err(parquet_err)?;
+        Ok(DocWriter {
+            writer,
+            rows: Vec::with_capacity(BATCH_ROWS),
+            text_bytes: 0,
+            written: 0,
+        })
+    }
+
+    /// Add one document.
+    pub fn push(&mut self, doc: Doc) -> io::Result<()> {
+        self.text_bytes += doc.text.len();
+        self.rows.push(doc);
+        if self.rows.len() >= BATCH_ROWS || self.text_bytes >= BATCH_TEXT_BYTES {
+            self.flush_batch()?;
+        }
+        Ok(())
+    }
+
+    fn flush_batch(&mut self) -> io::Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let batch = docs_batch(&self.rows)?;
+        self.writer.write(&batch).map_err(parquet_err)?;
+        self.written += self.rows.len() as u64;
+        self.rows.clear();
+        self.text_bytes = 0;
+        Ok(())
+    }
+
+    /// Finish the shard and move it into place; returns the number of rows.
+    pub fn finish(mut self) -> io::Result<u64> {
+        self.flush_batch()?;
+        let file = self.writer.into_inner().map_err(parquet_err)?;
+        file.finish()?;
+        Ok(self.written)
+    }
+}
+
+/// One record batch of documents in [`docs_schema`].
+pub fn docs_batch(rows: &[Doc]) -> io::Result<RecordBatch> {
+    let n = rows.len();
+    let text_len: usize = rows.iter().map(|d| d.text.len()).sum();
+    let mut id = StringBuilder::with_capacity(n, n * 40);
+    let mut text = StringBuilder::with_capacity(n, text_len);
+    let mut url = StringBuilder::with_capacity(n, n * 60);
+    let mut date = TimestampMicrosecondBuilder::with_capacity(n).with_timezone("UTC");
+    let mut source = StringBuilder::with_capacity(n, n * 16);
+    let mut lang = StringBuilder::with_capacity(n, n * 8);
+    let mut score = Float32Builder::with_capacity(n);
+    let mut kind = StringBuilder::with_capacity(n, n * 4);
+    let mut meta = StringBuilder::with_capacity(n, n * 32);
+    for d in rows {
+        id.append_value(&d.id);
+        text.append_value(&d.text);
+        url.append_option(d.url.as_deref());
+        date.append_option(d.date);
+        source.append_value(&d.source);
+        lang.append_option(d.lang.as_deref());
+        score.append_option(d.lang_score);
+        kind.append_value(d.kind.as_str());
+        // serde_json::Map is a BTreeMap here (no preserve_order feature): keys come out sorted,
+        // so the bytes are deterministic.
+        meta.append_value(serde_json::Value::Object(d.metadata.clone()).to_string());
+    }
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(id.finish()),
+        Arc::new(text.finish()),
+        Arc::new(url.finish()),
+        Arc::new(date.finish()),
+        Arc::new(source.finish()),
+        Arc::new(lang.finish()),
+        Arc::new(score.finish()),
+        Arc::new(kind.finish()),
+        Arc::new(meta.finish()),
+    ];
+    RecordBatch::try_new(docs_schema(), cols).map_err(arrow_err)
+}
+
+/// Writes removed-log rows to one parquet shard, atomically.
+pub struct RemovedWriter {
+    writer: ArrowWriter<AtomicFile>,
+    rows: Vec<Removed>,
+    written: u64,
+}
+
+impl RemovedWriter {
+    /// Start a shard at `file`.
+    pub fn new(file: AtomicFile) -> io::Result<RemovedWriter> {
+        let writer = ArrowWriter::try_new(file, removed_schema(), Some(writer_props()))
+            .map_err(parquet_err)?;
+        Ok(RemovedWriter {
+            writer,
+            rows: Vec::new(),
+            written: 0,
+        })
+    }
+
+    /// Add one row.
+    pub fn push(&mut self, row: Removed) -> io::Result<()> {
+        self.rows.push(row);
+        if self.rows.len() >= BATCH_ROWS {
+            self.flush_batch()?;
+        }
+        Ok(())
+    }
+
+    fn flush_batch(&mut self) -> io::Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let n = self.rows.len();
+        let mut b: Vec<StringBuilder> = (0..8).map(|_| StringBuilder::with_capacity(n, n * 32)).collect();
+        for r in &self.rows {
+            b[0].append_value(&r.id);
+            b[1].append_option(r.url.as_deref());
+            b[2].append_value(&r.source);
+            b[3].append_option(r.lang.as_deref());
+            b[4].append_value(&r.stage);
+            b[5].append_value(&r.reason);
+            b[6].append_value(&r.detail);
+            b[7].append_value(&r.location);
+        }
+        let cols: Vec<ArrayRef> = b.iter_mut().map(|c| Arc::new(c.finish()) as ArrayRef).collect();
+        let batch = RecordBatch::try_new(removed_schema(), cols).map_err(arrow_err)?;
+        self.writer.write(&batch).map_err(parquet_err)?;
+        self.written += n as u64;
+        self.rows.clear();
+        Ok(())
+    }
+
+    /// Finish the shard and move it into place; returns the number of rows.
+    pub fn finish(mut self) -> io::Result<u64> {
+        self.flush_batch()?;
+        let file = self.writer.into_inner().map_err(parquet_err)?;
+        file.finish()?;
+        Ok(self.written)
+    }
+}
