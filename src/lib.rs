@@ -11,6 +11,7 @@ pub mod config;
 pub mod doc;
 pub mod exec;
 pub mod filter;
+pub mod lang;
 pub mod out;
 pub mod read;
 pub mod stats;
