@@ -103,7 +103,13 @@ pub struct Removed {
 
 impl Removed {
     /// The removed-log row of a document dropped by `stage`.
-    pub fn of_doc(doc: &Doc, stage: &str, reason: String, detail: String, location: String) -> Removed {
+    pub fn of_doc(
+        doc: &Doc,
+        stage: &str,
+        reason: String,
+        detail: String,
+        location: String,
+    ) -> Removed {
         Removed {
             id: doc.id.clone(),
             url: doc.url.clone(),

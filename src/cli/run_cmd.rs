@@ -72,11 +72,23 @@ fn load(path: &PathBuf, inputs: &[String]) -> anyhow::Result<Pipeline> {
 /// `tamis check`.
 pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let p = load(&args.pipeline, &[])?;
-    let files = expand_inputs(&p.inputs).map_err(|problems| anyhow::anyhow!("{}", problems.join("\n")))?;
-    p.filters
-        .build()
-        .map_err(|problems| anyhow::anyhow!("{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")))?;
-    println!("{}: ok, {} input files", args.pipeline.display(), files.len());
+    let files =
+        expand_inputs(&p.inputs).map_err(|problems| anyhow::anyhow!("{}", problems.join("\n")))?;
+    p.filters.build().map_err(|problems| {
+        anyhow::anyhow!(
+            "{}",
+            problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })?;
+    println!(
+        "{}: ok, {} input files",
+        args.pipeline.display(),
+        files.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -84,13 +96,21 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let p = load(&args.pipeline, &args.inputs)?;
     let files = expand_inputs(&p.inputs).map_err(|problems| {
-        anyhow::anyhow!("inputs of {}:\n  - {}", args.pipeline.display(), problems.join("\n  - "))
+        anyhow::anyhow!(
+            "inputs of {}:\n  - {}",
+            args.pipeline.display(),
+            problems.join("\n  - ")
+        )
     })?;
     let chain = p.filters.build().map_err(|problems| {
         anyhow::anyhow!(
             "filters of {}:\n  - {}",
             args.pipeline.display(),
-            problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n  - ")
+            problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("\n  - ")
         )
     })?;
     let output = args
@@ -117,7 +137,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         for f in &summary.failures {
             eprintln!("tamis: failed: {f}");
         }
-        eprintln!("tamis: {} units failed; rerun the same command to retry them", summary.failures.len());
+        eprintln!(
+            "tamis: {} units failed; rerun the same command to retry them",
+            summary.failures.len()
+        );
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

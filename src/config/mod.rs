@@ -206,18 +206,27 @@ impl Pipeline {
             push("name".into(), "must not be empty".into());
         }
         if self.inputs.is_empty() {
-            push("inputs".into(), "no [[inputs]] table: add one with paths and source".into());
+            push(
+                "inputs".into(),
+                "no [[inputs]] table: add one with paths and source".into(),
+            );
         }
         for (i, input) in self.inputs.iter().enumerate() {
             if input.paths.is_empty() {
-                push(format!("inputs[{i}].paths"), "give at least one glob".into());
+                push(
+                    format!("inputs[{i}].paths"),
+                    "give at least one glob".into(),
+                );
             }
             if input.source.trim().is_empty() {
                 push(format!("inputs[{i}].source"), "must name the source".into());
             } else if !is_safe_name(&input.source) {
                 push(
                     format!("inputs[{i}].source"),
-                    format!("{:?}: use letters, digits, '-', '_' and '.' only", input.source),
+                    format!(
+                        "{:?}: use letters, digits, '-', '_' and '.' only",
+                        input.source
+                    ),
                 );
             }
             if let Err(m) = input.fields.resolve() {
@@ -253,5 +262,6 @@ pub fn is_safe_name(s: &str) -> bool {
         && s != "."
         && s != ".."
         && s.len() <= 128
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }

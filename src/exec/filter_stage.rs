@@ -27,9 +27,12 @@ pub fn run_filter_unit(
     chain: &FilterChain,
     progress: &Progress,
 ) -> io::Result<()> {
-    let mut docs = DocWriter::new(out.create_file(format!("docs/{}", part_name(unit, "parquet")))?)?;
-    let mut removed =
-        RemovedWriter::new(out.create_file(format!("removed/{FILTER_STAGE}/{}", part_name(unit, "parquet")))?)?;
+    let mut docs =
+        DocWriter::new(out.create_file(format!("docs/{}", part_name(unit, "parquet")))?)?;
+    let mut removed = RemovedWriter::new(out.create_file(format!(
+        "removed/{FILTER_STAGE}/{}",
+        part_name(unit, "parquet")
+    ))?)?;
     let mut stats = StageStats {
         files: 1,
         input_bytes: file.bytes,
@@ -37,10 +40,11 @@ pub fn run_filter_unit(
     };
     let mut pending = (0u64, 0u64);
 
-    let log_removed = |row: Removed, stats: &mut StageStats, removed: &mut RemovedWriter| -> io::Result<()> {
-        stats.count_removed(&row.stage, &row.reason);
-        removed.push(row)
-    };
+    let log_removed =
+        |row: Removed, stats: &mut StageStats, removed: &mut RemovedWriter| -> io::Result<()> {
+            stats.count_removed(&row.stage, &row.reason);
+            removed.push(row)
+        };
 
     match read::open(file, cfg) {
         Err(e) => {
@@ -90,7 +94,10 @@ pub fn run_filter_unit(
     docs.finish()?;
     removed.finish()?;
     let json = serde_json::to_vec_pretty(&stats).map_err(io::Error::other)?;
-    out.write_file(format!("stats/{FILTER_STAGE}/{}", part_name(unit, "json")), &json)?;
+    out.write_file(
+        format!("stats/{FILTER_STAGE}/{}", part_name(unit, "json")),
+        &json,
+    )?;
     Ok(())
 }
 
@@ -103,7 +110,11 @@ fn count_kept(stats: &mut StageStats, doc: &Doc) {
     *stats.kept_by_source.entry(doc.source.clone()).or_default() += 1;
     let year = doc
         .date
-        .and_then(|d| crate::read::date::format_date(d).get(..4).map(str::to_string))
+        .and_then(|d| {
+            crate::read::date::format_date(d)
+                .get(..4)
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| "none".into());
     *stats.kept_by_year.entry(year).or_default() += 1;
 }

@@ -70,7 +70,12 @@ pub struct RunSummary {
 pub const FILTER_STAGE: &str = "filter";
 
 /// Run a pipeline's per-document pass over `files`.
-pub fn run_pipeline(pipeline: &Pipeline, files: &[InputFile], chain: &FilterChain, opts: &RunOptions) -> anyhow::Result<RunSummary> {
+pub fn run_pipeline(
+    pipeline: &Pipeline,
+    files: &[InputFile],
+    chain: &FilterChain,
+    opts: &RunOptions,
+) -> anyhow::Result<RunSummary> {
     let started = Instant::now();
     let out = OutDir::create(&opts.output)?;
     let units: Vec<usize> = match opts.task {
@@ -79,7 +84,10 @@ pub fn run_pipeline(pipeline: &Pipeline, files: &[InputFile], chain: &FilterChai
     };
     let is_done = |u: usize| -> bool {
         let marker = out.marker(FILTER_STAGE, u);
-        match std::fs::read(&marker).ok().and_then(|b| serde_json::from_slice::<UnitMarker>(&b).ok()) {
+        match std::fs::read(&marker)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<UnitMarker>(&b).ok())
+        {
             Some(m) => m.input == files[u].display && m.input_bytes == files[u].bytes,
             None => false,
         }
@@ -89,7 +97,9 @@ pub fn run_pipeline(pipeline: &Pipeline, files: &[InputFile], chain: &FilterChai
     let total_bytes: u64 = todo.iter().map(|&u| files[u].bytes).sum();
     let progress = Progress::new(opts.progress, total_bytes, todo.len());
 
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.threads).build()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()?;
     let results: Vec<(usize, Result<(), String>)> = pool.install(|| {
         todo.par_iter()
             .map(|&u| {
@@ -101,7 +111,8 @@ pub fn run_pipeline(pipeline: &Pipeline, files: &[InputFile], chain: &FilterChai
                             input_bytes: files[u].bytes,
                             seconds: t.elapsed().as_secs_f64(),
                         };
-                        let bytes = serde_json::to_vec_pretty(&marker).map_err(std::io::Error::other)?;
+                        let bytes =
+                            serde_json::to_vec_pretty(&marker).map_err(std::io::Error::other)?;
                         out.mark_done(FILTER_STAGE, u, &bytes)
                     })
                     .map_err(|e| format!("{}: {e}", files[u].display));
@@ -116,7 +127,10 @@ pub fn run_pipeline(pipeline: &Pipeline, files: &[InputFile], chain: &FilterChai
     // Merge the per-unit stats of every unit of this run's scope, whenever it was processed.
     let mut merged = StageStats::default();
     for &u in &units {
-        let path = out.path(format!("stats/{FILTER_STAGE}/{}", crate::out::part_name(u, "json")));
+        let path = out.path(format!(
+            "stats/{FILTER_STAGE}/{}",
+            crate::out::part_name(u, "json")
+        ));
         if let Ok(bytes) = std::fs::read(&path) {
             if let Ok(s) = serde_json::from_slice::<StageStats>(&bytes) {
                 merged.merge(&s);
@@ -124,8 +138,14 @@ pub fn run_pipeline(pipeline: &Pipeline, files: &[InputFile], chain: &FilterChai
         }
     }
     if opts.task.is_none() && failures.is_empty() {
-        out.write_file(format!("stats/{FILTER_STAGE}.json"), &serde_json::to_vec_pretty(&merged)?)?;
-        out.write_file("stats/summary.txt", summary_text(pipeline, &merged).as_bytes())?;
+        out.write_file(
+            format!("stats/{FILTER_STAGE}.json"),
+            &serde_json::to_vec_pretty(&merged)?,
+        )?;
+        out.write_file(
+            "stats/summary.txt",
+            summary_text(pipeline, &merged).as_bytes(),
+        )?;
     }
     Ok(RunSummary {
         filter: merged,
@@ -143,8 +163,17 @@ pub fn summary_text(pipeline: &Pipeline, s: &StageStats) -> String {
     let _ = writeln!(t, "pipeline {}", pipeline.name);
     let _ = writeln!(t, "files read        {}", s.files);
     let _ = writeln!(t, "documents read    {}", s.docs_in);
-    let _ = writeln!(t, "documents kept    {} ({:.1} %)", s.docs_out, pct(s.docs_out, s.docs_in));
-    let _ = writeln!(t, "text bytes kept   {} of {}", s.text_bytes_out, s.text_bytes_in);
+    let _ = writeln!(
+        t,
+        "documents kept    {} ({:.1} %)",
+        s.docs_out,
+        pct(s.docs_out, s.docs_in)
+    );
+    let _ = writeln!(
+        t,
+        "text bytes kept   {} of {}",
+        s.text_bytes_out, s.text_bytes_in
+    );
     if !s.removed.is_empty() {
         let _ = writeln!(t, "removed, by stage/reason:");
         for (k, v) in &s.removed {

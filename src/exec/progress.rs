@@ -80,13 +80,16 @@ impl Progress {
         match &self.bar {
             Some(b) => b.set_message(self.rates()),
             None => {
-                let Ok(mut last) = self.last_log.try_lock() else { return };
+                let Ok(mut last) = self.last_log.try_lock() else {
+                    return;
+                };
                 if last.elapsed() >= Duration::from_secs(5) {
                     *last = Instant::now();
                     let pct = if self.total_bytes == 0 {
                         100.0
                     } else {
-                        100.0 * self.done_bytes.load(Ordering::Relaxed) as f64 / self.total_bytes as f64
+                        100.0 * self.done_bytes.load(Ordering::Relaxed) as f64
+                            / self.total_bytes as f64
                     };
                     eprintln!("tamis: {pct:.0} % of input · {}", self.rates());
                 }
@@ -99,6 +102,10 @@ impl Progress {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
-        eprintln!("tamis: done · {} · {:.1} s", self.rates(), self.started.elapsed().as_secs_f64());
+        eprintln!(
+            "tamis: done · {} · {:.1} s",
+            self.rates(),
+            self.started.elapsed().as_secs_f64()
+        );
     }
 }

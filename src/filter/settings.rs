@@ -46,10 +46,14 @@ impl LangSettings {
         paths.sort();
         for path in paths {
             let at = path.display().to_string();
-            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            let table = match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|t| {
-                t.parse::<toml::Table>().map_err(|e| e.to_string())
-            }) {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let table = match std::fs::read_to_string(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|t| t.parse::<toml::Table>().map_err(|e| e.to_string()))
+            {
                 Ok(t) => t,
                 Err(e) => {
                     problems.push(problem(at, e));
@@ -64,7 +68,10 @@ impl LangSettings {
                 Some(tag) if tag == stem => {
                     out.per_lang.insert(tag, table);
                 }
-                Some(tag) => problems.push(problem(at, format!("name the file {tag}.toml (canonical tag)"))),
+                Some(tag) => problems.push(problem(
+                    at,
+                    format!("name the file {tag}.toml (canonical tag)"),
+                )),
                 None => problems.push(problem(at, format!("{stem:?} is not a language tag"))),
             }
         }
@@ -91,22 +98,33 @@ impl LangSettings {
             Some(toml::Value::Table(t)) => t.clone(),
             _ => toml::Table::new(),
         };
-        if let Some(toml::Value::Table(over)) = lang.and_then(|l| self.per_lang.get(l)).and_then(|t| t.get(section)) {
+        if let Some(toml::Value::Table(over)) = lang
+            .and_then(|l| self.per_lang.get(l))
+            .and_then(|t| t.get(section))
+        {
             deep_merge(&mut merged, over);
         }
         merged
     }
 
     /// `section` for `lang` as the filter's own settings type.
-    pub fn section<T: DeserializeOwned>(&self, lang: Option<&str>, section: &str) -> Result<T, ConfigProblem> {
+    pub fn section<T: DeserializeOwned>(
+        &self,
+        lang: Option<&str>,
+        section: &str,
+    ) -> Result<T, ConfigProblem> {
         let raw = self.raw_section(lang, section);
-        toml::Value::Table(raw).try_into().map_err(|e: toml::de::Error| {
-            let file = lang.filter(|l| self.per_lang.contains_key(*l)).unwrap_or("default");
-            problem(
-                format!("{}/{file}.toml [{section}]", self.dir.display()),
-                e.to_string(),
-            )
-        })
+        toml::Value::Table(raw)
+            .try_into()
+            .map_err(|e: toml::de::Error| {
+                let file = lang
+                    .filter(|l| self.per_lang.contains_key(*l))
+                    .unwrap_or("default");
+                problem(
+                    format!("{}/{file}.toml [{section}]", self.dir.display()),
+                    e.to_string(),
+                )
+            })
     }
 }
 
@@ -128,13 +146,24 @@ mod tests {
     #[test]
     fn language_file_overrides_default_key_by_key() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("default.toml"), "[words]\nmax_ratio = 0.1\nlists = [\"a\"]\n").unwrap();
-        std::fs::write(dir.path().join("fra_Latn.toml"), "[words]\nmax_ratio = 0.2\n").unwrap();
+        std::fs::write(
+            dir.path().join("default.toml"),
+            "[words]\nmax_ratio = 0.1\nlists = [\"a\"]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("fra_Latn.toml"),
+            "[words]\nmax_ratio = 0.2\n",
+        )
+        .unwrap();
         let s = LangSettings::load(dir.path()).unwrap();
         let fr = s.raw_section(Some("fra_Latn"), "words");
         assert_eq!(fr["max_ratio"].as_float(), Some(0.2));
         assert_eq!(fr["lists"].as_array().map(|a| a.len()), Some(1));
-        assert_eq!(s.raw_section(Some("deu_Latn"), "words")["max_ratio"].as_float(), Some(0.1));
+        assert_eq!(
+            s.raw_section(Some("deu_Latn"), "words")["max_ratio"].as_float(),
+            Some(0.1)
+        );
     }
 
     #[test]

@@ -196,7 +196,9 @@ impl RemovedWriter {
             return Ok(());
         }
         let n = self.rows.len();
-        let mut b: Vec<StringBuilder> = (0..8).map(|_| StringBuilder::with_capacity(n, n * 32)).collect();
+        let mut b: Vec<StringBuilder> = (0..8)
+            .map(|_| StringBuilder::with_capacity(n, n * 32))
+            .collect();
         for r in &self.rows {
             b[0].append_value(&r.id);
             b[1].append_option(r.url.as_deref());
@@ -207,7 +209,10 @@ impl RemovedWriter {
             b[6].append_value(&r.detail);
             b[7].append_value(&r.location);
         }
-        let cols: Vec<ArrayRef> = b.iter_mut().map(|c| Arc::new(c.finish()) as ArrayRef).collect();
+        let cols: Vec<ArrayRef> = b
+            .iter_mut()
+            .map(|c| Arc::new(c.finish()) as ArrayRef)
+            .collect();
         let batch = RecordBatch::try_new(removed_schema(), cols).map_err(arrow_err)?;
         self.writer.write(&batch).map_err(parquet_err)?;
         self.written += n as u64;

@@ -10,7 +10,9 @@ const MAX_MICROS: i64 = 253_402_300_799_000_000; // 9999-12-31T23:59:59Z
 const MIN_MICROS: i64 = -62_135_596_800_000_000; // 0001-01-01T00:00:00Z
 
 fn in_range(micros: i64) -> Option<i64> {
-    (MIN_MICROS..=MAX_MICROS).contains(&micros).then_some(micros)
+    (MIN_MICROS..=MAX_MICROS)
+        .contains(&micros)
+        .then_some(micros)
 }
 
 /// Parse a date string to microseconds since the epoch, UTC. `None` when it is not a date.
@@ -26,27 +28,41 @@ pub fn parse_date(s: &str) -> Option<i64> {
         return in_range(d.with_timezone(&Utc).timestamp_micros());
     }
     // ISO 8601 without offset (taken as UTC), with a space or T, optional fraction.
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(d) = NaiveDateTime::parse_from_str(s, fmt) {
             return in_range(Utc.from_utc_datetime(&d).timestamp_micros());
         }
     }
     // With an offset but not strict RFC 3339 (e.g. `+0000`, or a space before it).
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f %z", "%Y-%m-%d %H:%M:%S%.f%z"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f %z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+    ] {
         if let Ok(d) = DateTime::parse_from_str(s, fmt) {
             return in_range(d.with_timezone(&Utc).timestamp_micros());
         }
     }
     for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"] {
         if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
-            return in_range(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?).timestamp_micros());
+            return in_range(
+                Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?)
+                    .timestamp_micros(),
+            );
         }
     }
     if let Some(m) = crawl_date(s) {
         return Some(m);
     }
     // Epoch seconds written as a string.
-    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') {
+    if s.bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+    {
         if let Ok(f) = s.parse::<f64>() {
             return epoch(f);
         }
@@ -79,7 +95,10 @@ pub fn crawl_date(s: &str) -> Option<i64> {
         return None;
     }
     let day = NaiveDate::from_isoywd_opt(year, week, chrono::Weekday::Mon)?;
-    in_range(Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0)?).timestamp_micros())
+    in_range(
+        Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0)?)
+            .timestamp_micros(),
+    )
 }
 
 /// Format microseconds since the epoch as RFC 3339 (for messages and JSON output).
@@ -112,7 +131,14 @@ mod tests {
 
     #[test]
     fn rejects_non_dates_and_absurd_years() {
-        for s in ["", "yesterday", "2024-13-45", "0000-01-01", "99999-01-01T00:00:00Z", "NaN"] {
+        for s in [
+            "",
+            "yesterday",
+            "2024-13-45",
+            "0000-01-01",
+            "99999-01-01T00:00:00Z",
+            "NaN",
+        ] {
             assert_eq!(parse_date(s), None, "{s}");
         }
         assert!(parse_date("9999-12-31T00:00:00Z").is_some());

@@ -44,7 +44,12 @@ impl FieldMap {
                 f
             }
             "dolma" => FieldMap::new("text", Some("id"), Some("metadata.url"), Some("created")),
-            "redpajama" => FieldMap::new("raw_content", Some("doc_id"), Some("url"), Some("date_download")),
+            "redpajama" => FieldMap::new(
+                "raw_content",
+                Some("doc_id"),
+                Some("url"),
+                Some("date_download"),
+            ),
             "redpajama-v1" => FieldMap::new("text", None, Some("meta.url"), Some("meta.timestamp")),
             "tamis" => FieldMap::new("text", Some("id"), Some("url"), Some("date")),
             "text" => FieldMap::new("text", None, None, None),
@@ -53,7 +58,14 @@ impl FieldMap {
     }
 
     /// Names of the presets, for messages.
-    pub const PRESETS: &'static [&'static str] = &["fineweb", "dolma", "redpajama", "redpajama-v1", "tamis", "text"];
+    pub const PRESETS: &'static [&'static str] = &[
+        "fineweb",
+        "dolma",
+        "redpajama",
+        "redpajama-v1",
+        "tamis",
+        "text",
+    ];
 }
 
 /// A preset name or an explicit mapping, as written in the pipeline.
@@ -78,7 +90,10 @@ impl FieldsSpec {
         match self {
             FieldsSpec::Map(m) => Ok(m.clone()),
             FieldsSpec::Preset(p) => FieldMap::preset(p).ok_or_else(|| {
-                format!("unknown fields preset {p:?}; use one of {:?} or a table", FieldMap::PRESETS)
+                format!(
+                    "unknown fields preset {p:?}; use one of {:?} or a table",
+                    FieldMap::PRESETS
+                )
             }),
         }
     }

@@ -97,7 +97,8 @@ impl std::error::Error for CorruptGzip {}
 
 /// If `e` is a [`CorruptGzip`], return it.
 pub fn as_corrupt_gzip(e: &io::Error) -> Option<&CorruptGzip> {
-    e.get_ref().and_then(|inner| inner.downcast_ref::<CorruptGzip>())
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<CorruptGzip>())
 }
 
 type Input = Tracked<File>;
@@ -106,7 +107,10 @@ enum GzState {
     /// Between members.
     Idle(Input),
     /// Inside a member that started at `start`.
-    Member { dec: Box<GzDecoder<Input>>, start: u64 },
+    Member {
+        dec: Box<GzDecoder<Input>>,
+        start: u64,
+    },
     /// Decoding failed; waiting for `resync`.
     Failed(Input),
     /// Only while switching states.
@@ -172,7 +176,9 @@ impl Read for GzMembers {
                 GzState::Empty => return Ok(0),
                 GzState::Failed(i) => {
                     self.state = GzState::Failed(i);
-                    return Err(io::Error::other("read after a corrupt gzip member without resync"));
+                    return Err(io::Error::other(
+                        "read after a corrupt gzip member without resync",
+                    ));
                 }
                 GzState::Idle(mut input) => {
                     let at_end = input.fill_buf()?.is_empty();
@@ -231,7 +237,10 @@ impl Decompressed {
         let name = path.to_string_lossy();
         if name.ends_with(".gz") || name.ends_with(".gzip") || magic[..n.min(2)] == [0x1f, 0x8b] {
             Ok(Decompressed::Gzip(GzMembers::new(file)))
-        } else if name.ends_with(".zst") || name.ends_with(".zstd") || magic[..n] == [0x28, 0xb5, 0x2f, 0xfd] {
+        } else if name.ends_with(".zst")
+            || name.ends_with(".zstd")
+            || magic[..n] == [0x28, 0xb5, 0x2f, 0xfd]
+        {
             Ok(Decompressed::Zstd(Box::new(zstd::Decoder::new(file)?)))
         } else {
             Ok(Decompressed::Plain(BufReader::with_capacity(1 << 16, file)))

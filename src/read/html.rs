@@ -55,13 +55,21 @@ pub fn parse_http(block: &[u8]) -> Result<HttpResponse<'_>, NotText> {
     if !proto.starts_with("HTTP/") {
         return Err(not_text(
             "malformed_http",
-            format!("status line does not start with HTTP/: {:?}", short(status_line)),
+            format!(
+                "status line does not start with HTTP/: {:?}",
+                short(status_line)
+            ),
         ));
     }
     let status = parts
         .next()
         .and_then(|s| s.parse::<u16>().ok())
-        .ok_or_else(|| not_text("malformed_http", format!("bad status line {:?}", short(status_line))))?;
+        .ok_or_else(|| {
+            not_text(
+                "malformed_http",
+                format!("bad status line {:?}", short(status_line)),
+            )
+        })?;
     let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
@@ -99,8 +107,12 @@ fn dechunk(body: &[u8], cap: usize) -> Result<Vec<u8>, NotText> {
             .ok_or_else(|| not_text("malformed_http", "chunked body: missing chunk size line"))?;
         let size_text = String::from_utf8_lossy(&rest[..line_end]);
         let size_hex = size_text.trim().split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size_hex, 16)
-            .map_err(|_| not_text("malformed_http", format!("chunked body: bad chunk size {size_hex:?}")))?;
+        let size = usize::from_str_radix(size_hex, 16).map_err(|_| {
+            not_text(
+                "malformed_http",
+                format!("chunked body: bad chunk size {size_hex:?}"),
+            )
+        })?;
         rest = &rest[line_end + 1..];
         if size == 0 {
             return Ok(out);
@@ -112,18 +124,28 @@ fn dechunk(body: &[u8], cap: usize) -> Result<Vec<u8>, NotText> {
         }
         out.extend_from_slice(&rest[..size]);
         if out.len() > cap {
-            return Err(not_text("record_too_large", "chunked body larger than max_record_bytes"));
+            return Err(not_text(
+                "record_too_large",
+                "chunked body larger than max_record_bytes",
+            ));
         }
         rest = &rest[size..];
-        rest = rest.strip_prefix(b"\r\n").or_else(|| rest.strip_prefix(b"\n")).unwrap_or(rest);
+        rest = rest
+            .strip_prefix(b"\r\n")
+            .or_else(|| rest.strip_prefix(b"\n"))
+            .unwrap_or(rest);
     }
 }
 
 fn decompress(body: &[u8], coding: &str, cap: u64) -> Result<Vec<u8>, NotText> {
     let mut out = Vec::new();
     let res = match coding {
-        "gzip" | "x-gzip" => flate2::read::MultiGzDecoder::new(body).take(cap + 1).read_to_end(&mut out),
-        "deflate" => flate2::read::ZlibDecoder::new(body).take(cap + 1).read_to_end(&mut out),
+        "gzip" | "x-gzip" => flate2::read::MultiGzDecoder::new(body)
+            .take(cap + 1)
+            .read_to_end(&mut out),
+        "deflate" => flate2::read::ZlibDecoder::new(body)
+            .take(cap + 1)
+            .read_to_end(&mut out),
         other => {
             return Err(not_text(
                 "unsupported_encoding",
@@ -137,7 +159,10 @@ fn decompress(body: &[u8], coding: &str, cap: u64) -> Result<Vec<u8>, NotText> {
             format!("{coding} body inflates past max_record_bytes = {cap}"),
         )),
         Ok(_) => Ok(out),
-        Err(e) => Err(not_text("corrupt_body", format!("{coding} body does not decode: {e}"))),
+        Err(e) => Err(not_text(
+            "corrupt_body",
+            format!("{coding} body does not decode: {e}"),
+        )),
     }
 }
 
@@ -159,12 +184,18 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
     while let Some(i) = memchr::memmem::find(&lower[from..], b"charset") {
         let at = from + i + "charset".len();
         let rest = &lower[at..];
-        let rest = rest.iter().skip_while(|b| b.is_ascii_whitespace()).copied().collect::<Vec<u8>>();
+        let rest = rest
+            .iter()
+            .skip_while(|b| b.is_ascii_whitespace())
+            .copied()
+            .collect::<Vec<u8>>();
         if let Some(rest) = rest.strip_prefix(b"=") {
             let value: Vec<u8> = rest
                 .iter()
                 .skip_while(|b| b.is_ascii_whitespace() || **b == b'"' || **b == b'\'')
-                .take_while(|b| b.is_ascii_alphanumeric() || matches!(**b, b'-' | b'_' | b':' | b'.'))
+                .take_while(|b| {
+                    b.is_ascii_alphanumeric() || matches!(**b, b'-' | b'_' | b':' | b'.')
+                })
                 .copied()
                 .collect();
             if let Some(enc) = Encoding::for_label(&value) {
@@ -218,22 +249,37 @@ pub struct Extracted {
 }
 
 /// From a WARC response block to the page's main-content text.
-pub fn extract_response(block: &[u8], url: Option<&str>, cfg: &ExtractConfig) -> Result<Extracted, NotText> {
+pub fn extract_response(
+    block: &[u8],
+    url: Option<&str>,
+    cfg: &ExtractConfig,
+) -> Result<Extracted, NotText> {
     let http = parse_http(block)?;
     if http.status != 200 {
-        return Err(not_text("http_status", format!("HTTP status {}", http.status)));
+        return Err(not_text(
+            "http_status",
+            format!("HTTP status {}", http.status),
+        ));
     }
     let content_type = http.header("Content-Type").map(str::to_string);
     let mime = content_type
         .as_deref()
-        .map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default();
     let looks_html = mime.is_empty() && sniff_html(http.body);
     if !(mime == "text/html" || mime == "application/xhtml+xml" || looks_html) {
         return Err(not_text("not_html", format!("Content-Type {mime:?}")));
     }
     let mut body: Vec<u8> = match http.header("Transfer-Encoding") {
-        Some(te) if te.to_ascii_lowercase().contains("chunked") => dechunk(http.body, cfg.max_record_bytes as usize)?,
+        Some(te) if te.to_ascii_lowercase().contains("chunked") => {
+            dechunk(http.body, cfg.max_record_bytes as usize)?
+        }
         _ => http.body.to_vec(),
     };
     if let Some(ce) = http.header("Content-Encoding") {
@@ -244,17 +290,26 @@ pub fn extract_response(block: &[u8], url: Option<&str>, cfg: &ExtractConfig) ->
     }
     let (html, charset) = decode_html(&body, content_type.as_deref());
     let (text, title) = main_content(&html, url, cfg.max_html_elements)?;
-    Ok(Extracted { text, title, charset })
+    Ok(Extracted {
+        text,
+        title,
+        charset,
+    })
 }
 
 fn sniff_html(body: &[u8]) -> bool {
     let head = &body[..body.len().min(512)];
     let lower = head.to_ascii_lowercase();
-    memchr::memmem::find(&lower, b"<html").is_some() || memchr::memmem::find(&lower, b"<!doctype html").is_some()
+    memchr::memmem::find(&lower, b"<html").is_some()
+        || memchr::memmem::find(&lower, b"<!doctype html").is_some()
 }
 
 /// Readability main content of an HTML page.
-pub fn main_content(html: &str, url: Option<&str>, max_elements: usize) -> Result<(String, Option<String>), NotText> {
+pub fn main_content(
+    html: &str,
+    url: Option<&str>,
+    max_elements: usize,
+) -> Result<(String, Option<String>), NotText> {
     let cfg = dom_smoothie::Config {
         max_elements_to_parse: max_elements,
         text_mode: dom_smoothie::TextMode::Formatted,
@@ -304,7 +359,10 @@ mod tests {
 
     #[test]
     fn charset_from_header_meta_and_guess() {
-        assert_eq!(decode_html(b"caf\xe9", Some("text/html; charset=ISO-8859-1")).0, "café");
+        assert_eq!(
+            decode_html(b"caf\xe9", Some("text/html; charset=ISO-8859-1")).0,
+            "café"
+        );
         let meta = b"<html><head><meta charset=\"windows-1251\"></head><body>\xcf\xf0\xe8\xe2\xe5\xf2</body></html>";
         assert!(decode_html(meta, None).0.contains("Привет"));
         let (t, enc) = decode_html("déjà vu".as_bytes(), None);
@@ -313,16 +371,26 @@ mod tests {
 
     #[test]
     fn chunked_bodies_are_joined() {
-        assert_eq!(dechunk(b"4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n", 100).unwrap(), b"Wikipedia");
+        assert_eq!(
+            dechunk(b"4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n", 100).unwrap(),
+            b"Wikipedia"
+        );
         assert!(dechunk(b"zz\r\nabc", 100).is_err());
     }
 
     #[test]
     fn non_200_and_non_html_are_not_documents() {
-        let cfg = ExtractConfig { max_record_bytes: 1 << 20, max_html_elements: 10_000 };
+        let cfg = ExtractConfig {
+            max_record_bytes: 1 << 20,
+            max_html_elements: 10_000,
+        };
         let r = extract_response(b"HTTP/1.1 404 Not Found\r\n\r\n<html></html>", None, &cfg);
         assert_eq!(r.unwrap_err().reason, "http_status");
-        let r = extract_response(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n\x89PNG", None, &cfg);
+        let r = extract_response(
+            b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n\x89PNG",
+            None,
+            &cfg,
+        );
         assert_eq!(r.unwrap_err().reason, "not_html");
     }
 }

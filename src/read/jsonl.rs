@@ -89,40 +89,80 @@ impl JsonlDocs {
         let line = std::mem::take(&mut self.buf);
         let (line, repaired) = match text_from_bytes(line, self.cfg.invalid_utf8) {
             Ok(x) => x,
-            Err(d) => return Some(quarantine(&self.file, Some(pos_id()), None, location, "invalid_utf8", d)),
+            Err(d) => {
+                return Some(quarantine(
+                    &self.file,
+                    Some(pos_id()),
+                    None,
+                    location,
+                    "invalid_utf8",
+                    d,
+                ))
+            }
         };
         let value: Value = match serde_json::from_str(&line) {
             Ok(v) => v,
             Err(e) => {
-                return Some(quarantine(&self.file, Some(pos_id()), None, location, "invalid_json", e.to_string()))
+                return Some(quarantine(
+                    &self.file,
+                    Some(pos_id()),
+                    None,
+                    location,
+                    "invalid_json",
+                    e.to_string(),
+                ))
             }
         };
         let mut item = json_to_item(&self.file, &self.cfg, value, location, pos_id());
         if let (true, Item::Doc { doc, .. }) = (repaired, &mut item) {
-            doc.metadata.insert("utf8_repaired".into(), Value::Bool(true));
+            doc.metadata
+                .insert("utf8_repaired".into(), Value::Bool(true));
         }
         Some(item)
     }
 }
 
 /// Map one JSON object to a document (shared with other JSON-shaped inputs).
-pub fn json_to_item(file: &InputFile, cfg: &ReadConfig, value: Value, location: String, fallback_id: String) -> Item {
+pub fn json_to_item(
+    file: &InputFile,
+    cfg: &ReadConfig,
+    value: Value,
+    location: String,
+    fallback_id: String,
+) -> Item {
     let f = &file.fields;
     if !value.is_object() {
-        return quarantine(file, Some(fallback_id), None, location, "invalid_json", "the line is not a JSON object".into());
+        return quarantine(
+            file,
+            Some(fallback_id),
+            None,
+            location,
+            "invalid_json",
+            "the line is not a JSON object".into(),
+        );
     }
-    let id = f
-        .id
+    let id =
+        f.id.as_deref()
+            .and_then(|p| lookup(&value, p))
+            .and_then(scalar_string)
+            .filter(|s| !s.is_empty());
+    let id = id.unwrap_or(fallback_id);
+    let url = f
+        .url
         .as_deref()
         .and_then(|p| lookup(&value, p))
-        .and_then(scalar_string)
-        .filter(|s| !s.is_empty());
-    let id = id.unwrap_or(fallback_id);
-    let url = f.url.as_deref().and_then(|p| lookup(&value, p)).and_then(scalar_string);
+        .and_then(scalar_string);
     let text = match lookup(&value, &f.text) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Null) | None => {
-            return quarantine(file, Some(id), url, location, "missing_field", format!("no {:?} field", f.text))
+            return quarantine(
+                file,
+                Some(id),
+                url,
+                location,
+                "missing_field",
+                format!("no {:?} field", f.text),
+            )
         }
         Some(other) => {
             return quarantine(
@@ -136,7 +176,14 @@ pub fn json_to_item(file: &InputFile, cfg: &ReadConfig, value: Value, location: 
         }
     };
     if cfg.drop_empty && text.trim().is_empty() {
-        return quarantine(file, Some(id), url, location, "empty_text", format!("{:?} is empty", f.text));
+        return quarantine(
+            file,
+            Some(id),
+            url,
+            location,
+            "empty_text",
+            format!("{:?} is empty", f.text),
+        );
     }
     let mut metadata = serde_json::Map::new();
     let mut date_value = None;
@@ -151,7 +198,14 @@ pub fn json_to_item(file: &InputFile, cfg: &ReadConfig, value: Value, location: 
                 };
                 if parsed.is_none() {
                     if cfg.bad_date == BadDatePolicy::Quarantine {
-                        return quarantine(file, Some(id), url, location, "bad_date", format!("{p:?} = {v} does not parse as a date"));
+                        return quarantine(
+                            file,
+                            Some(id),
+                            url,
+                            location,
+                            "bad_date",
+                            format!("{p:?} = {v} does not parse as a date"),
+                        );
                     }
                     metadata.insert("unparsed_date".into(), v.clone());
                 }
@@ -166,10 +220,16 @@ pub fn json_to_item(file: &InputFile, cfg: &ReadConfig, value: Value, location: 
     }
     // Everything not mapped stays with the document.
     if let Value::Object(map) = value {
-        let mapped: Vec<&str> = [Some(f.text.as_str()), f.id.as_deref(), f.url.as_deref(), f.date.as_deref(), f.lang.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
+        let mapped: Vec<&str> = [
+            Some(f.text.as_str()),
+            f.id.as_deref(),
+            f.url.as_deref(),
+            f.date.as_deref(),
+            f.lang.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         for (k, v) in map {
             if !mapped.contains(&k.as_str()) && !v.is_null() {
                 metadata.entry(k).or_insert(v);
@@ -225,7 +285,10 @@ impl Iterator for JsonlDocs {
                         None,
                         location,
                         "record_too_large",
-                        format!("line of {n} bytes exceeds max_record_bytes = {}", self.cfg.max_record_bytes),
+                        format!(
+                            "line of {n} bytes exceeds max_record_bytes = {}",
+                            self.cfg.max_record_bytes
+                        ),
                     ));
                 }
                 Ok(Line::Ok) => {

@@ -52,7 +52,11 @@ impl Format {
             .trim_end_matches(".gz")
             .trim_end_matches(".zst")
             .trim_end_matches(".zstd");
-        if stem.ends_with(".warc") || stem.ends_with(".wet") || stem.ends_with(".wat") || stem.ends_with(".arc") {
+        if stem.ends_with(".warc")
+            || stem.ends_with(".wet")
+            || stem.ends_with(".wat")
+            || stem.ends_with(".arc")
+        {
             Some(Format::Warc)
         } else if stem.ends_with(".jsonl") || stem.ends_with(".json") || stem.ends_with(".ndjson") {
             Some(Format::Jsonl)
@@ -142,7 +146,10 @@ pub fn new_doc(file: &InputFile, id: String, text: String) -> Doc {
 
 /// Open a reader over one input file. Errors here (missing file, not a Parquet file) are
 /// reported by the caller as one quarantine row for the whole file.
-pub fn open(file: &InputFile, cfg: &ReadConfig) -> std::io::Result<Box<dyn Iterator<Item = Item> + Send>> {
+pub fn open(
+    file: &InputFile,
+    cfg: &ReadConfig,
+) -> std::io::Result<Box<dyn Iterator<Item = Item> + Send>> {
     Ok(match file.format {
         Format::Warc => Box::new(warc_docs::WarcDocs::open(file.clone(), cfg.clone())?),
         Format::Jsonl => Box::new(jsonl::JsonlDocs::open(file.clone(), cfg.clone())?),
@@ -220,7 +227,10 @@ pub fn expand_inputs(inputs: &[InputConfig]) -> Result<Vec<InputFile>, Vec<Strin
 }
 
 /// Decode text bytes by the UTF-8 policy; `Err(detail)` means quarantine.
-pub fn text_from_bytes(bytes: Vec<u8>, policy: crate::config::Utf8Policy) -> Result<(String, bool), String> {
+pub fn text_from_bytes(
+    bytes: Vec<u8>,
+    policy: crate::config::Utf8Policy,
+) -> Result<(String, bool), String> {
     match String::from_utf8(bytes) {
         Ok(s) => Ok((s, false)),
         Err(e) => {

@@ -5,8 +5,9 @@ use std::fs::File;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Date64Type, Float32Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType,
-    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt32Type, UInt64Type,
+    Date32Type, Date64Type, Float32Type, Float64Type, Int32Type, Int64Type,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType, UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
@@ -35,7 +36,10 @@ impl ParquetDocs {
     pub fn open(file: InputFile, cfg: ReadConfig) -> std::io::Result<ParquetDocs> {
         let f = File::open(&file.path)?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(std::io::Error::other)?;
-        let reader = builder.with_batch_size(BATCH_ROWS).build().map_err(std::io::Error::other)?;
+        let reader = builder
+            .with_batch_size(BATCH_ROWS)
+            .build()
+            .map_err(std::io::Error::other)?;
         Ok(ParquetDocs {
             file,
             cfg,
@@ -61,14 +65,30 @@ impl ParquetDocs {
             .and_then(|c| string_at(&c, i))
             .filter(|s| !s.is_empty())
             .unwrap_or(fallback);
-        let url = self.column(batch, f.url.as_deref()).and_then(|c| string_at(&c, i));
+        let url = self
+            .column(batch, f.url.as_deref())
+            .and_then(|c| string_at(&c, i));
         let Some(text_col) = batch.column_by_name(&f.text) else {
-            return quarantine(&self.file, Some(id), url, location, "missing_field", format!("no {:?} column", f.text));
+            return quarantine(
+                &self.file,
+                Some(id),
+                url,
+                location,
+                "missing_field",
+                format!("no {:?} column", f.text),
+            );
         };
         let text = match string_at(text_col, i) {
             Some(t) => t,
             None if text_col.is_null(i) => {
-                return quarantine(&self.file, Some(id), url, location, "missing_field", format!("{:?} is null", f.text))
+                return quarantine(
+                    &self.file,
+                    Some(id),
+                    url,
+                    location,
+                    "missing_field",
+                    format!("{:?} is null", f.text),
+                )
             }
             None => {
                 return quarantine(
@@ -77,12 +97,23 @@ impl ParquetDocs {
                     url,
                     location,
                     "bad_field_type",
-                    format!("{:?} is a {} column, not a string", f.text, text_col.data_type()),
+                    format!(
+                        "{:?} is a {} column, not a string",
+                        f.text,
+                        text_col.data_type()
+                    ),
                 )
             }
         };
         if self.cfg.drop_empty && text.trim().is_empty() {
-            return quarantine(&self.file, Some(id), url, location, "empty_text", format!("{:?} is empty", f.text));
+            return quarantine(
+                &self.file,
+                Some(id),
+                url,
+                location,
+                "empty_text",
+                format!("{:?} is empty", f.text),
+            );
         }
         let mut metadata = serde_json::Map::new();
         let mut doc_date = None;
@@ -92,16 +123,32 @@ impl ParquetDocs {
                 if doc_date.is_none() {
                     let raw = string_at(&c, i).unwrap_or_else(|| format!("<{}>", c.data_type()));
                     if self.cfg.bad_date == BadDatePolicy::Quarantine {
-                        return quarantine(&self.file, Some(id), url, location, "bad_date", format!("date {raw:?} does not parse"));
+                        return quarantine(
+                            &self.file,
+                            Some(id),
+                            url,
+                            location,
+                            "bad_date",
+                            format!("date {raw:?} does not parse"),
+                        );
                     }
                     metadata.insert("unparsed_date".into(), Value::String(raw));
                 }
             }
         }
-        if let Some(l) = self.column(batch, f.lang.as_deref()).and_then(|c| string_at(&c, i)) {
+        if let Some(l) = self
+            .column(batch, f.lang.as_deref())
+            .and_then(|c| string_at(&c, i))
+        {
             metadata.insert("source_lang".into(), Value::String(l));
         }
-        let mapped = [Some(f.text.as_str()), f.id.as_deref(), f.url.as_deref(), f.date.as_deref(), f.lang.as_deref()];
+        let mapped = [
+            Some(f.text.as_str()),
+            f.id.as_deref(),
+            f.url.as_deref(),
+            f.date.as_deref(),
+            f.lang.as_deref(),
+        ];
         let schema = batch.schema();
         let mut doc = new_doc(&self.file, id, text);
         for (field, col) in schema.fields().iter().zip(batch.columns()) {
@@ -124,7 +171,9 @@ impl ParquetDocs {
                     continue;
                 }
                 "metadata" => {
-                    if let Some(Ok(Value::Object(m))) = string_at(col, i).map(|s| serde_json::from_str::<Value>(&s)) {
+                    if let Some(Ok(Value::Object(m))) =
+                        string_at(col, i).map(|s| serde_json::from_str::<Value>(&s))
+                    {
                         for (k, v) in m {
                             metadata.entry(k).or_insert(v);
                         }
@@ -161,7 +210,9 @@ fn string_at(col: &ArrayRef, i: usize) -> Option<String> {
 
 fn scalar_at(col: &ArrayRef, i: usize) -> Option<Value> {
     Some(match col.data_type() {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Value::String(string_at(col, i)?),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            Value::String(string_at(col, i)?)
+        }
         DataType::Int64 => Value::from(col.as_primitive::<Int64Type>().value(i)),
         DataType::Int32 => Value::from(col.as_primitive::<Int32Type>().value(i)),
         DataType::UInt32 => Value::from(col.as_primitive::<UInt32Type>().value(i)),
@@ -177,10 +228,20 @@ fn date_at(col: &ArrayRef, i: usize) -> Option<i64> {
     match col.data_type() {
         DataType::Timestamp(unit, _) => {
             let micros = match unit {
-                TimeUnit::Second => col.as_primitive::<TimestampSecondType>().value(i).checked_mul(1_000_000),
-                TimeUnit::Millisecond => col.as_primitive::<TimestampMillisecondType>().value(i).checked_mul(1000),
-                TimeUnit::Microsecond => Some(col.as_primitive::<TimestampMicrosecondType>().value(i)),
-                TimeUnit::Nanosecond => Some(col.as_primitive::<TimestampNanosecondType>().value(i) / 1000),
+                TimeUnit::Second => col
+                    .as_primitive::<TimestampSecondType>()
+                    .value(i)
+                    .checked_mul(1_000_000),
+                TimeUnit::Millisecond => col
+                    .as_primitive::<TimestampMillisecondType>()
+                    .value(i)
+                    .checked_mul(1000),
+                TimeUnit::Microsecond => {
+                    Some(col.as_primitive::<TimestampMicrosecondType>().value(i))
+                }
+                TimeUnit::Nanosecond => {
+                    Some(col.as_primitive::<TimestampNanosecondType>().value(i) / 1000)
+                }
             }?;
             date::epoch(micros as f64 / 1e6).map(|_| micros)
         }
@@ -188,7 +249,9 @@ fn date_at(col: &ArrayRef, i: usize) -> Option<i64> {
         DataType::Date64 => Some(col.as_primitive::<Date64Type>().value(i) * 1000),
         DataType::Int64 => date::epoch(col.as_primitive::<Int64Type>().value(i) as f64),
         DataType::Float64 => date::epoch(col.as_primitive::<Float64Type>().value(i)),
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => date::parse_date(&string_at(col, i)?),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            date::parse_date(&string_at(col, i)?)
+        }
         _ => None,
     }
 }
@@ -223,7 +286,14 @@ impl Iterator for ParquetDocs {
                     // cannot resume inside a column chunk).
                     self.reader = None;
                     let location = format!("{}[{}]", self.file.display, self.row);
-                    return Some(quarantine(&self.file, None, None, location, "corrupt_parquet", e.to_string()));
+                    return Some(quarantine(
+                        &self.file,
+                        None,
+                        None,
+                        location,
+                        "corrupt_parquet",
+                        e.to_string(),
+                    ));
                 }
             }
         }

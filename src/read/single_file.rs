@@ -12,11 +12,20 @@ pub fn read(file: &InputFile, cfg: &ReadConfig) -> std::io::Result<Vec<Item>> {
     let location = file.display.clone();
     let mut bytes = Vec::new();
     let mut input = super::gz::Decompressed::open(&file.path)?;
-    let n = (&mut input).take(cfg.max_record_bytes + 1).read_to_end(&mut bytes);
+    let n = (&mut input)
+        .take(cfg.max_record_bytes + 1)
+        .read_to_end(&mut bytes);
     let id = position_id(&file.source, &file.display, 0);
     match n {
         Err(e) => {
-            return Ok(vec![quarantine(file, Some(id), None, location, "read_error", e.to_string())]);
+            return Ok(vec![quarantine(
+                file,
+                Some(id),
+                None,
+                location,
+                "read_error",
+                e.to_string(),
+            )]);
         }
         Ok(n) if n as u64 > cfg.max_record_bytes => {
             return Ok(vec![quarantine(
@@ -25,24 +34,49 @@ pub fn read(file: &InputFile, cfg: &ReadConfig) -> std::io::Result<Vec<Item>> {
                 None,
                 location,
                 "record_too_large",
-                format!("file larger than max_record_bytes = {}", cfg.max_record_bytes),
+                format!(
+                    "file larger than max_record_bytes = {}",
+                    cfg.max_record_bytes
+                ),
             )]);
         }
         Ok(_) => {}
     }
     let (text, repaired) = match text_from_bytes(bytes, cfg.invalid_utf8) {
         Ok(t) => t,
-        Err(d) => return Ok(vec![quarantine(file, Some(id), None, location, "invalid_utf8", d)]),
+        Err(d) => {
+            return Ok(vec![quarantine(
+                file,
+                Some(id),
+                None,
+                location,
+                "invalid_utf8",
+                d,
+            )])
+        }
     };
     if cfg.drop_empty && text.trim().is_empty() {
-        return Ok(vec![quarantine(file, Some(id), None, location, "empty_text", "empty file".into())]);
+        return Ok(vec![quarantine(
+            file,
+            Some(id),
+            None,
+            location,
+            "empty_text",
+            "empty file".into(),
+        )]);
     }
     let mut doc = new_doc(file, id, text);
-    let name = file.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    doc.metadata.insert("path".into(), Value::String(file.display.clone()));
+    let name = file
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    doc.metadata
+        .insert("path".into(), Value::String(file.display.clone()));
     doc.metadata.insert("file_name".into(), Value::String(name));
     if repaired {
-        doc.metadata.insert("utf8_repaired".into(), Value::Bool(true));
+        doc.metadata
+            .insert("utf8_repaired".into(), Value::Bool(true));
     }
     Ok(vec![Item::Doc { doc, location }])
 }

@@ -155,7 +155,9 @@ impl WarcReader {
             let bad = self.bad(
                 garbage_start,
                 "malformed_warc",
-                format!("{garbage} bytes of non-WARC data skipped before the record at {record_start}"),
+                format!(
+                    "{garbage} bytes of non-WARC data skipped before the record at {record_start}"
+                ),
                 None,
                 None,
             );
@@ -190,7 +192,13 @@ impl WarcReader {
             let n = self.read_line(MAX_HEADER_BYTES)?;
             if n == 0 {
                 let (id, uri) = ids(&headers);
-                return Ok(self.bad(start, "truncated_record", "input ends inside the WARC header".into(), id, uri));
+                return Ok(self.bad(
+                    start,
+                    "truncated_record",
+                    "input ends inside the WARC header".into(),
+                    id,
+                    uri,
+                ));
             }
             header_bytes += n;
             if header_bytes > MAX_HEADER_BYTES {

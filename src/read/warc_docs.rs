@@ -46,10 +46,20 @@ impl WarcDocs {
         let location = self.location(rec.offset);
         let id = rec
             .header("WARC-Record-ID")
-            .map(|s| s.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+            .map(|s| {
+                s.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            })
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| position_id(&self.file.source, &self.file.display, rec.offset));
-        let url = rec.header("WARC-Target-URI").map(|u| u.trim().trim_start_matches('<').trim_end_matches('>').to_string());
+        let url = rec.header("WARC-Target-URI").map(|u| {
+            u.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        });
         match kind.as_str() {
             "warcinfo" => {
                 if self.crawl_date.is_none() {
@@ -60,7 +70,14 @@ impl WarcDocs {
             }
             "conversion" | "response" | "resource" => {}
             "" => {
-                return quarantine(&self.file, Some(id), url, location, "malformed_warc_header", "record without WARC-Type".into())
+                return quarantine(
+                    &self.file,
+                    Some(id),
+                    url,
+                    location,
+                    "malformed_warc_header",
+                    "record without WARC-Type".into(),
+                )
             }
             _ => return Item::Skipped(kind),
         }
@@ -77,14 +94,20 @@ impl WarcDocs {
         }
         let raw_date = rec.header("WARC-Date").map(str::to_string);
         let parsed_date = raw_date.as_deref().and_then(date::parse_date);
-        if raw_date.is_some() && parsed_date.is_none() && self.cfg.bad_date == BadDatePolicy::Quarantine {
+        if raw_date.is_some()
+            && parsed_date.is_none()
+            && self.cfg.bad_date == BadDatePolicy::Quarantine
+        {
             return quarantine(
                 &self.file,
                 Some(id),
                 url,
                 location,
                 "bad_date",
-                format!("WARC-Date {:?} does not parse", raw_date.unwrap_or_default()),
+                format!(
+                    "WARC-Date {:?} does not parse",
+                    raw_date.unwrap_or_default()
+                ),
             );
         }
         let mut metadata = serde_json::Map::new();
@@ -119,7 +142,9 @@ impl WarcDocs {
                     }
                     x.text
                 }
-                Err(e) => return quarantine(&self.file, Some(id), url, location, e.reason, e.detail),
+                Err(e) => {
+                    return quarantine(&self.file, Some(id), url, location, e.reason, e.detail)
+                }
             }
         } else {
             match text_from_bytes(rec.body, self.cfg.invalid_utf8) {
@@ -129,11 +154,20 @@ impl WarcDocs {
                     }
                     t.trim().to_string()
                 }
-                Err(detail) => return quarantine(&self.file, Some(id), url, location, "invalid_utf8", detail),
+                Err(detail) => {
+                    return quarantine(&self.file, Some(id), url, location, "invalid_utf8", detail)
+                }
             }
         };
         if self.cfg.drop_empty && text.trim().is_empty() {
-            return quarantine(&self.file, Some(id), url, location, "empty_text", "no text in the record".into());
+            return quarantine(
+                &self.file,
+                Some(id),
+                url,
+                location,
+                "empty_text",
+                "no text in the record".into(),
+            );
         }
         let mut doc = new_doc(&self.file, id, text);
         doc.url = url;
@@ -160,8 +194,11 @@ impl Iterator for WarcDocs {
                 target_uri,
             } => {
                 let location = self.location(offset);
-                let id = record_id.map(|s| s.trim_start_matches('<').trim_end_matches('>').to_string());
-                Some(quarantine(&self.file, id, target_uri, location, reason, detail))
+                let id =
+                    record_id.map(|s| s.trim_start_matches('<').trim_end_matches('>').to_string());
+                Some(quarantine(
+                    &self.file, id, target_uri, location, reason, detail,
+                ))
             }
         }
     }

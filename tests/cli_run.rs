@@ -1,0 +1,142 @@
+//! `tamis run` end to end on the quickstart sample: outputs, determinism across thread and task
+//! counts, resumption after a lost unit, and clear errors for bad pipelines.
+
+mod common;
+
+use common::*;
+
+const DETERMINISTIC: &[&str] = &["docs", "removed", "stats"];
+
+fn run_into(dir: &std::path::Path, extra: &[&str]) -> String {
+    let out = dir.to_string_lossy().into_owned();
+    let mut args = vec![
+        "run",
+        "pipelines/quickstart.toml",
+        "--output",
+        &out,
+        "--no-progress",
+    ];
+    args.extend_from_slice(extra);
+    tamis_ok(&args)
+}
+
+#[test]
+fn quickstart_writes_docs_removed_log_and_stats() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = run_into(dir.path(), &["-j", "2"]);
+    assert!(summary.contains("documents kept"), "{summary}");
+    let files = tree(dir.path(), DETERMINISTIC);
+    let docs = files
+        .keys()
+        .filter(|k| k.starts_with("docs/") && k.ends_with(".parquet"))
+        .count();
+    assert_eq!(docs, 4, "one shard per input file: {:?}", files.keys());
+    let stats: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("stats/filter.json")).unwrap())
+            .unwrap();
+    assert_eq!(stats["files"], 4);
+    let removed = stats["removed"].as_object().unwrap();
+    for reason in [
+        "read/truncated_record",
+        "read/invalid_json",
+        "read/empty_text",
+    ] {
+        assert_eq!(
+            removed.get(reason).and_then(|v| v.as_u64()),
+            Some(1),
+            "{reason}: {removed:?}"
+        );
+    }
+    // Markers come last and hold the run metadata (timings) kept out of the outputs.
+    for u in 0..4 {
+        assert!(dir
+            .path()
+            .join(format!("_tasks/filter/part-{u:05}.done"))
+            .is_file());
+    }
+    assert!(
+        std::fs::read_to_string(dir.path().join("stats/summary.txt"))
+            .unwrap()
+            .contains("quickstart")
+    );
+}
+
+#[test]
+fn same_bytes_whatever_the_thread_or_task_count() {
+    let one = tempfile::tempdir().unwrap();
+    let two = tempfile::tempdir().unwrap();
+    let tasks = tempfile::tempdir().unwrap();
+    run_into(one.path(), &["-j", "1"]);
+    run_into(two.path(), &["-j", "2"]);
+    run_into(tasks.path(), &["--task", "0/3", "-j", "1"]);
+    run_into(tasks.path(), &["--task", "2/3", "-j", "1"]);
+    run_into(tasks.path(), &["--task", "1/3", "-j", "2"]);
+    // A final full run merges the stats (every unit is already done).
+    let s = run_into(tasks.path(), &[]);
+    assert!(s.contains("documents kept"));
+    let a = tree(one.path(), DETERMINISTIC);
+    assert_same_tree(&a, &tree(two.path(), DETERMINISTIC));
+    assert_same_tree(&a, &tree(tasks.path(), DETERMINISTIC));
+}
+
+#[test]
+fn rerun_skips_finished_units_and_redoes_lost_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    run_into(dir.path(), &[]);
+    let before = tree(dir.path(), DETERMINISTIC);
+    // Simulate a crash of unit 2: its marker and outputs never landed.
+    std::fs::remove_file(dir.path().join("_tasks/filter/part-00002.done")).unwrap();
+    std::fs::remove_file(dir.path().join("docs/part-00002.parquet")).unwrap();
+    std::fs::write(
+        dir.path().join("docs/.part-00002.parquet.999.tmp"),
+        b"partial",
+    )
+    .unwrap();
+    let out = tamis(&[
+        "run",
+        "pipelines/quickstart.toml",
+        "--output",
+        &dir.path().to_string_lossy(),
+        "--no-progress",
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1 units run, 3 already done"), "{stderr}");
+    let after = tree(dir.path(), DETERMINISTIC);
+    let after: std::collections::BTreeMap<_, _> = after
+        .into_iter()
+        .filter(|(k, _)| !k.ends_with(".tmp"))
+        .collect();
+    assert_same_tree(&before, &after);
+}
+
+#[test]
+fn bad_pipelines_stop_with_a_message_that_says_what_to_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.toml");
+    std::fs::write(
+        &p,
+        "name = \"x\"\nouput = \"typo\"\n[[inputs]]\npaths = [\"x\"]\nsource = \"s\"\n",
+    )
+    .unwrap();
+    let out = tamis(&["run", &p.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ouput"), "names the unknown key: {err}");
+
+    std::fs::write(&p, "name = \"x\"\noutput = \"o\"\n[[inputs]]\npaths = [\"no/such/*.jsonl\"]\nsource = \"bad name/..\"\n").unwrap();
+    let out = tamis(&["check", &p.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("inputs[0].source"), "{err}");
+
+    std::fs::write(
+        &p,
+        "name = \"x\"\noutput = \"o\"\n[[inputs]]\npaths = [\"no/such/*.jsonl\"]\nsource = \"s\"\n",
+    )
+    .unwrap();
+    let out = tamis(&["run", &p.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("matches no file"), "{err}");
+}

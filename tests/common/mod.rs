@@ -1,0 +1,75 @@
+//! Helpers shared by the integration tests: run the real `tamis` binary from the repository root
+//! (relative paths in pipelines are taken from there) and compare output trees byte for byte.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shared real data (`../shared/data`, or `$TAMIS_SHARED_DATA`).
+pub fn shared_data() -> PathBuf {
+    std::env::var_os("TAMIS_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/data"))
+}
+
+/// Run `tamis ARGS` in the repository root.
+pub fn tamis(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tamis"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("run tamis")
+}
+
+/// Run and require success, returning stdout.
+pub fn tamis_ok(args: &[&str]) -> String {
+    let out = tamis(args);
+    assert!(
+        out.status.success(),
+        "tamis {args:?} failed with {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Every file below `root/sub` for each `sub`, by relative path, with its bytes.
+pub fn tree(root: &Path, subs: &[&str]) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for sub in subs {
+        let base = root.join(sub);
+        let mut stack = vec![base.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                    out.insert(rel, std::fs::read(&p).unwrap());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Assert two trees are identical, naming the first difference.
+pub fn assert_same_tree(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) {
+    let ka: Vec<_> = a.keys().collect();
+    let kb: Vec<_> = b.keys().collect();
+    assert_eq!(ka, kb, "different file sets");
+    for (k, v) in a {
+        assert!(v == &b[k], "{k} differs");
+    }
+}
