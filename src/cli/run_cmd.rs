@@ -53,7 +53,7 @@ pub struct CheckArgs {
     pub pipeline: PathBuf,
 }
 
-fn load(path: &PathBuf, inputs: &[String]) -> anyhow::Result<Pipeline> {
+fn load(path: &std::path::Path, inputs: &[String]) -> anyhow::Result<Pipeline> {
     let mut p = Pipeline::load(path)?;
     if !inputs.is_empty() {
         if p.inputs.len() != 1 {

@@ -350,10 +350,7 @@ impl WarcReader {
                 // Drop what the buffer held from before the damage, then try to go on.
                 let n = self.input.buffer().len();
                 self.input.consume(n);
-                let resumed = match self.input.get_mut().resync() {
-                    Ok(found) => found,
-                    Err(_) => false,
-                };
+                let resumed = self.input.get_mut().resync().unwrap_or_default();
                 if !resumed {
                     self.done = true;
                 }
