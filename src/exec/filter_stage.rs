@@ -68,6 +68,12 @@ pub fn run_filter_unit(
                     Item::Removed(row) => log_removed(row, &mut stats, &mut removed)?,
                     Item::Doc { mut doc, location } => {
                         stats.docs_in += 1;
+                        if doc.metadata.contains_key("unparsed_date") {
+                            *stats
+                                .counters
+                                .entry("read/unparsed_date".into())
+                                .or_default() += 1;
+                        }
                         stats.text_bytes_in += doc.text.len() as u64;
                         pending.0 += 1;
                         pending.1 += doc.text.len() as u64;
