@@ -23,6 +23,9 @@ pub struct Doc {
     pub kind: Kind,
     /// Everything else the reader kept (WARC headers, unmapped JSON fields, filter annotations).
     pub metadata: Map<String, Value>,
+    /// After near-dedup: how many documents the cluster of this survivor had (1 = unique);
+    /// `None` before dedup runs.
+    pub cluster_size: Option<u32>,
 }
 
 /// Natural-language text or source code.

@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod dedup;
 pub mod doc;
 pub mod exec;
 pub mod filter;

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 
-const DETERMINISTIC: &[&str] = &["docs", "removed", "stats"];
+const DETERMINISTIC: &[&str] = &["docs", "removed", "stats", "stages", "dedup"];
 
 fn run_into(dir: &std::path::Path, extra: &[&str]) -> String {
     let out = dir.to_string_lossy().into_owned();
@@ -79,35 +79,76 @@ fn same_bytes_whatever_the_thread_or_task_count() {
     assert_same_tree(&a, &tree(tasks.path(), DETERMINISTIC));
 }
 
+fn rm(dir: &std::path::Path, rel: &str) {
+    let p = dir.join(rel);
+    if p.is_dir() {
+        std::fs::remove_dir_all(&p).unwrap();
+    } else {
+        std::fs::remove_file(&p).unwrap();
+    }
+}
+
+fn rerun(dir: &std::path::Path) -> String {
+    let out = tamis(&[
+        "run",
+        "pipelines/quickstart.toml",
+        "--output",
+        &dir.to_string_lossy(),
+        "--no-progress",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn without_tmp(
+    t: std::collections::BTreeMap<String, Vec<u8>>,
+) -> std::collections::BTreeMap<String, Vec<u8>> {
+    t.into_iter()
+        .filter(|(k, _)| !k.ends_with(".tmp"))
+        .collect()
+}
+
 #[test]
 fn rerun_skips_finished_units_and_redoes_lost_ones() {
     let dir = tempfile::tempdir().unwrap();
     run_into(dir.path(), &[]);
     let before = tree(dir.path(), DETERMINISTIC);
-    // Simulate a crash of unit 2: its marker and outputs never landed.
-    std::fs::remove_file(dir.path().join("_tasks/filter/part-00002.done")).unwrap();
-    std::fs::remove_file(dir.path().join("docs/part-00002.parquet")).unwrap();
+
+    // A crash while filtering unit 2: its marker and shard never landed, a temp file is left
+    // behind, and nothing downstream has started.
+    for rel in [
+        "_tasks/filter/part-00002.done",
+        "stages/filter/part-00002.parquet",
+        "dedup",
+        "docs",
+        "removed/dedup",
+        "stats/dedup",
+        "stats/dedup.json",
+    ] {
+        rm(dir.path(), rel);
+    }
+    for step in ["signature", "bucket", "cluster", "apply"] {
+        rm(dir.path(), &format!("_tasks/dedup_{step}"));
+    }
     std::fs::write(
-        dir.path().join("docs/.part-00002.parquet.999.tmp"),
+        dir.path().join("stages/filter/.part-00002.parquet.999.tmp"),
         b"partial",
     )
     .unwrap();
-    let out = tamis(&[
-        "run",
-        "pipelines/quickstart.toml",
-        "--output",
-        &dir.path().to_string_lossy(),
-        "--no-progress",
-    ]);
-    assert!(out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = rerun(dir.path());
     assert!(stderr.contains("1 units run, 3 already done"), "{stderr}");
-    let after = tree(dir.path(), DETERMINISTIC);
-    let after: std::collections::BTreeMap<_, _> = after
-        .into_iter()
-        .filter(|(k, _)| !k.ends_with(".tmp"))
-        .collect();
-    assert_same_tree(&before, &after);
+    assert_same_tree(&before, &without_tmp(tree(dir.path(), DETERMINISTIC)));
+
+    // A crash while applying dedup decisions to unit 1.
+    rm(dir.path(), "_tasks/dedup_apply/part-00001.done");
+    rm(dir.path(), "docs/part-00001.parquet");
+    let stderr = rerun(dir.path());
+    assert!(stderr.contains("0 units run, 4 already done"), "{stderr}");
+    assert_same_tree(&before, &without_tmp(tree(dir.path(), DETERMINISTIC)));
 }
 
 #[test]

@@ -126,6 +126,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let summary = run_pipeline(&p, &files, &chain, &opts)?;
     if opts.task.is_none() {
         print!("{}", crate::exec::summary_text(&p, &summary.filter));
+        if let Some((stats, d)) = &summary.dedup {
+            print!("{}", crate::exec::dedup_summary_text(stats, d));
+        }
     }
     eprintln!(
         "tamis: {} units run, {} already done, output in {}",

@@ -33,6 +33,9 @@ pub struct Pipeline {
     /// Per-document filters, fused in one pass.
     #[serde(default)]
     pub filters: FiltersConfig,
+    /// Near-duplicate removal across the corpus (runs when the table is present).
+    #[serde(default)]
+    pub dedup: Option<crate::dedup::DedupConfig>,
 }
 
 /// Input formats.
@@ -236,8 +239,9 @@ impl Pipeline {
         if self.read.max_record_bytes == 0 {
             push("read.max_record_bytes".into(), "must be positive".into());
         }
-        for p in self.filters.problems() {
-            out.push(p);
+        out.extend(self.filters.problems());
+        if let Some(d) = &self.dedup {
+            out.extend(d.problems());
         }
         out
     }

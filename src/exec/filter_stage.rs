@@ -16,7 +16,7 @@ use crate::stats::StageStats;
 /// Documents counted before the shared progress counters are touched (keeps atomics off the hot path).
 const PROGRESS_EVERY: u64 = 256;
 
-/// Process unit `unit` (input file `file`): outputs `docs/part-<unit>.parquet`,
+/// Process unit `unit` (input file `file`): outputs `<docs_dir>/part-<unit>.parquet`,
 /// `removed/filter/part-<unit>.parquet`, `stats/filter/part-<unit>.json`. The marker is the
 /// caller's job, after this returns Ok.
 pub fn run_filter_unit(
@@ -26,9 +26,10 @@ pub fn run_filter_unit(
     cfg: &ReadConfig,
     chain: &FilterChain,
     progress: &Progress,
+    docs_dir: &str,
 ) -> io::Result<()> {
     let mut docs =
-        DocWriter::new(out.create_file(format!("docs/{}", part_name(unit, "parquet")))?)?;
+        DocWriter::new(out.create_file(format!("{docs_dir}/{}", part_name(unit, "parquet")))?)?;
     let mut removed = RemovedWriter::new(out.create_file(format!(
         "removed/{FILTER_STAGE}/{}",
         part_name(unit, "parquet")

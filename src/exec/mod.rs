@@ -62,12 +62,24 @@ pub struct RunSummary {
     pub units_skipped: usize,
     /// Units that failed (I/O errors writing outputs); the run reports them and exits non-zero.
     pub failures: Vec<String>,
+    /// Merged counts of the dedup stage, when it ran.
+    pub dedup: Option<(StageStats, crate::dedup::DedupSummary)>,
     /// Wall time.
     pub seconds: f64,
 }
 
 /// Stage name of the fused per-document pass.
 pub const FILTER_STAGE: &str = "filter";
+
+/// Where the filter stage writes its documents: `docs/` when it is the last document stage,
+/// else `stages/filter/` for the next stage to read.
+pub fn filter_docs_dir(pipeline: &Pipeline) -> &'static str {
+    if pipeline.dedup.is_some() {
+        "stages/filter"
+    } else {
+        "docs"
+    }
+}
 
 /// Run a pipeline's per-document pass over `files`.
 pub fn run_pipeline(
@@ -104,18 +116,26 @@ pub fn run_pipeline(
         todo.par_iter()
             .map(|&u| {
                 let t = Instant::now();
-                let r = run_filter_unit(&out, u, &files[u], &pipeline.read, chain, &progress)
-                    .and_then(|_| {
-                        let marker = UnitMarker {
-                            input: files[u].display.clone(),
-                            input_bytes: files[u].bytes,
-                            seconds: t.elapsed().as_secs_f64(),
-                        };
-                        let bytes =
-                            serde_json::to_vec_pretty(&marker).map_err(std::io::Error::other)?;
-                        out.mark_done(FILTER_STAGE, u, &bytes)
-                    })
-                    .map_err(|e| format!("{}: {e}", files[u].display));
+                let r = run_filter_unit(
+                    &out,
+                    u,
+                    &files[u],
+                    &pipeline.read,
+                    chain,
+                    &progress,
+                    filter_docs_dir(pipeline),
+                )
+                .and_then(|_| {
+                    let marker = UnitMarker {
+                        input: files[u].display.clone(),
+                        input_bytes: files[u].bytes,
+                        seconds: t.elapsed().as_secs_f64(),
+                    };
+                    let bytes =
+                        serde_json::to_vec_pretty(&marker).map_err(std::io::Error::other)?;
+                    out.mark_done(FILTER_STAGE, u, &bytes)
+                })
+                .map_err(|e| format!("{}: {e}", files[u].display));
                 progress.unit_done(files[u].bytes);
                 (u, r)
             })
@@ -137,21 +157,39 @@ pub fn run_pipeline(
             }
         }
     }
+    let mut dedup = None;
     if opts.task.is_none() && failures.is_empty() {
         out.write_file(
             format!("stats/{FILTER_STAGE}.json"),
             &serde_json::to_vec_pretty(&merged)?,
         )?;
-        out.write_file(
-            "stats/summary.txt",
-            summary_text(pipeline, &merged).as_bytes(),
-        )?;
+        if let Some(cfg) = &pipeline.dedup {
+            let inputs: Vec<crate::dedup::UnitInput> = (0..files.len())
+                .map(|u| {
+                    let rel = format!(
+                        "stages/{FILTER_STAGE}/{}",
+                        crate::out::part_name(u, "parquet")
+                    );
+                    crate::dedup::UnitInput::Shard(out.path(&rel), rel)
+                })
+                .collect();
+            dedup =
+                Some(pool.install(|| {
+                    crate::dedup::run_dedup(&out, &inputs, &pipeline.read, cfg, "docs")
+                })?);
+        }
+        let mut text = summary_text(pipeline, &merged);
+        if let Some((stats, summary)) = &dedup {
+            text.push_str(&dedup_summary_text(stats, summary));
+        }
+        out.write_file("stats/summary.txt", text.as_bytes())?;
     }
     Ok(RunSummary {
         filter: merged,
         units_run: todo.len(),
         units_skipped: skipped,
         failures,
+        dedup,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -200,6 +238,16 @@ pub fn summary_text(pipeline: &Pipeline, s: &StageStats) -> String {
             let _ = writeln!(t, "  {k:<40} {v}");
         }
     }
+    t
+}
+
+/// A readable summary of the dedup stage.
+pub fn dedup_summary_text(stats: &StageStats, summary: &crate::dedup::DedupSummary) -> String {
+    let mut t = String::new();
+    t.push_str(&format!(
+        "dedup: {} documents, {} clusters, {} removed ({} exact), {} kept\n",
+        summary.docs, summary.clusters, summary.removed, summary.exact, stats.docs_out
+    ));
     t
 }
 

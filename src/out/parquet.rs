@@ -3,7 +3,9 @@
 use std::io;
 use std::sync::Arc;
 
-use arrow_array::builder::{Float32Builder, StringBuilder, TimestampMicrosecondBuilder};
+use arrow_array::builder::{
+    Float32Builder, StringBuilder, TimestampMicrosecondBuilder, UInt32Builder,
+};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
@@ -37,6 +39,7 @@ pub fn docs_schema() -> SchemaRef {
         Field::new("lang_score", DataType::Float32, true),
         Field::new("kind", DataType::Utf8, false),
         Field::new("metadata", DataType::Utf8, false),
+        Field::new("cluster_size", DataType::UInt32, true),
     ]))
 }
 
@@ -136,6 +139,7 @@ pub fn docs_batch(rows: &[Doc]) -> io::Result<RecordBatch> {
     let mut score = Float32Builder::with_capacity(n);
     let mut kind = StringBuilder::with_capacity(n, n * 4);
     let mut meta = StringBuilder::with_capacity(n, n * 32);
+    let mut cluster = UInt32Builder::with_capacity(n);
     for d in rows {
         id.append_value(&d.id);
         text.append_value(&d.text);
@@ -148,6 +152,7 @@ pub fn docs_batch(rows: &[Doc]) -> io::Result<RecordBatch> {
         // serde_json::Map is a BTreeMap here (no preserve_order feature): keys come out sorted,
         // so the bytes are deterministic.
         meta.append_value(serde_json::Value::Object(d.metadata.clone()).to_string());
+        cluster.append_option(d.cluster_size);
     }
     let cols: Vec<ArrayRef> = vec![
         Arc::new(id.finish()),
@@ -159,6 +164,7 @@ pub fn docs_batch(rows: &[Doc]) -> io::Result<RecordBatch> {
         Arc::new(score.finish()),
         Arc::new(kind.finish()),
         Arc::new(meta.finish()),
+        Arc::new(cluster.finish()),
     ];
     RecordBatch::try_new(docs_schema(), cols).map_err(arrow_err)
 }
@@ -226,5 +232,109 @@ impl RemovedWriter {
         let file = self.writer.into_inner().map_err(parquet_err)?;
         file.finish()?;
         Ok(self.written)
+    }
+}
+
+/// Read back a shard written by [`DocWriter`], batch by batch (documents exactly as written).
+pub fn read_docs(path: &std::path::Path) -> io::Result<impl Iterator<Item = io::Result<Doc>>> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float32Type, TimestampMicrosecondType, UInt32Type};
+    use arrow_array::Array;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    let file = std::fs::File::open(path)?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_err)?;
+    if builder.schema().fields() != docs_schema().fields() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{}: not a tamis documents shard (schema differs)",
+                path.display()
+            ),
+        ));
+    }
+    let reader = builder.with_batch_size(1024).build().map_err(parquet_err)?;
+    let path = path.to_path_buf();
+    Ok(reader.flat_map(move |batch| -> Vec<io::Result<Doc>> {
+        let batch = match batch {
+            Ok(b) => b,
+            Err(e) => return vec![Err(io::Error::other(format!("{}: {e}", path.display())))],
+        };
+        let s = |i: usize| batch.column(i).as_string::<i32>().clone();
+        let (id, text, url, source, lang, kind, meta) = (s(0), s(1), s(2), s(4), s(5), s(7), s(8));
+        let date = batch
+            .column(3)
+            .as_primitive::<TimestampMicrosecondType>()
+            .clone();
+        let score = batch.column(6).as_primitive::<Float32Type>().clone();
+        let cluster = batch.column(9).as_primitive::<UInt32Type>().clone();
+        (0..batch.num_rows())
+            .map(|i| {
+                let metadata = match serde_json::from_str::<serde_json::Value>(meta.value(i)) {
+                    Ok(serde_json::Value::Object(m)) => m,
+                    _ => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!("{}: row {i}: metadata is not a JSON object", path.display()),
+                        ))
+                    }
+                };
+                Ok(Doc {
+                    id: id.value(i).to_string(),
+                    text: text.value(i).to_string(),
+                    url: (!url.is_null(i)).then(|| url.value(i).to_string()),
+                    date: (!date.is_null(i)).then(|| date.value(i)),
+                    source: source.value(i).to_string(),
+                    lang: (!lang.is_null(i)).then(|| lang.value(i).to_string()),
+                    lang_score: (!score.is_null(i)).then(|| score.value(i)),
+                    kind: crate::doc::Kind::parse(kind.value(i)).unwrap_or_default(),
+                    metadata,
+                    cluster_size: (!cluster.is_null(i)).then(|| cluster.value(i)),
+                })
+            })
+            .collect()
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::out::OutDir;
+
+    #[test]
+    fn documents_round_trip_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = OutDir::create(dir.path()).unwrap();
+        let mut docs = Vec::new();
+        for i in 0..5000u32 {
+            let mut d = Doc {
+                id: format!("doc-{i}"),
+                text: format!("text {i} é 中"),
+                url: (i % 2 == 0).then(|| format!("https://x.example/{i}")),
+                date: (i % 3 != 0).then_some(i as i64 * 1_000_000),
+                source: "s".into(),
+                lang: (i % 5 != 0).then(|| "fra_Latn".into()),
+                lang_score: (i % 5 != 0).then_some(0.5),
+                kind: if i % 7 == 0 {
+                    crate::doc::Kind::Code
+                } else {
+                    crate::doc::Kind::Text
+                },
+                cluster_size: (i % 4 == 0).then_some(i),
+                ..Doc::default()
+            };
+            d.metadata.insert("k".into(), serde_json::Value::from(i));
+            docs.push(d);
+        }
+        let mut w = DocWriter::new(out.create_file("d.parquet").unwrap()).unwrap();
+        for d in &docs {
+            w.push(d.clone()).unwrap();
+        }
+        assert_eq!(w.finish().unwrap(), 5000);
+        let back: Vec<Doc> = read_docs(&dir.path().join("d.parquet"))
+            .unwrap()
+            .map(|d| d.unwrap())
+            .collect();
+        assert_eq!(back, docs);
     }
 }

@@ -1,0 +1,186 @@
+//! Text normalisation and shingling for near-duplicate detection, for every script.
+//!
+//! Normalisation (as FineWeb's `simplify_text`): lower-case, decompose (NFD) and drop combining
+//! marks of Latin/Greek/Cyrillic letters (accents), digits → `0`, punctuation and symbols →
+//! space. Marks of Brahmic and other abugidas are kept: there they are vowels, not accents.
+//! Tokens are runs of word characters; a character of a script written without spaces (Han,
+//! kana, Thai, Lao, Khmer, Myanmar, Tibetan) is a token by itself, so shingles over those scripts
+//! are character n-grams and mixed text works.
+
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// Whether `c` belongs to a script written without spaces between words.
+pub fn is_unspaced_char(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF      // Thai, Lao
+        | 0x0F00..=0x0FFF    // Tibetan
+        | 0x1000..=0x109F    // Myanmar
+        | 0x1780..=0x17FF    // Khmer
+        | 0x3040..=0x30FF    // Hiragana, Katakana
+        | 0x3400..=0x4DBF    // CJK extension A
+        | 0x4E00..=0x9FFF    // CJK unified ideographs
+        | 0xF900..=0xFAFF    // CJK compatibility ideographs
+        | 0x20000..=0x3134F  // CJK extensions B–G
+    )
+}
+
+/// Scripts whose combining marks are accents that can be dropped (Latin, Greek, Cyrillic and
+/// the combining diacritics blocks).
+fn accents_droppable(base: char) -> bool {
+    (base as u32) < 0x0530
+}
+
+/// Push the normalised form of `c` into `out` (a space for separators).
+#[inline]
+fn push_normalised(c: char, out: &mut String) {
+    if c.is_ascii() {
+        let b = c as u8;
+        if b.is_ascii_alphabetic() {
+            out.push(b.to_ascii_lowercase() as char);
+        } else if b.is_ascii_digit() {
+            out.push('0');
+        } else {
+            out.push(' ');
+        }
+        return;
+    }
+    if c.is_numeric() {
+        out.push('0');
+        return;
+    }
+    if !(c.is_alphanumeric() || is_combining_mark(c)) {
+        out.push(' ');
+        return;
+    }
+    if accents_droppable(c) || (0x1E00..=0x1FFF).contains(&(c as u32)) {
+        // Latin/Greek/Cyrillic with accents: decompose and keep the base letters only.
+        decompose_canonical(c, |d| {
+            if !is_combining_mark(d) {
+                for l in d.to_lowercase() {
+                    out.push(l);
+                }
+            }
+        });
+        return;
+    }
+    if is_combining_mark(c) {
+        // A mark on an abugida consonant (Devanagari vowel sign, virama…): part of the word.
+        out.push(c);
+        return;
+    }
+    for l in c.to_lowercase() {
+        out.push(l);
+    }
+}
+
+/// The normalised text (lower-case, no accents, digits → 0, separators → single spaces).
+pub fn normalise(text: &str) -> String {
+    let mut raw = String::with_capacity(text.len());
+    for c in text.chars() {
+        push_normalised(c, &mut raw);
+    }
+    // Collapse whitespace runs.
+    let mut out = String::with_capacity(raw.len());
+    for tok in raw.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(tok);
+    }
+    out
+}
+
+/// 64-bit hashes of the tokens of normalised text, in order.
+pub fn token_hashes(normalised: &str, seed: u64, out: &mut Vec<u64>) {
+    out.clear();
+    for word in normalised.split(' ') {
+        if word.is_empty() {
+            continue;
+        }
+        if !word.chars().any(is_unspaced_char) {
+            out.push(xxh3_64_with_seed(word.as_bytes(), seed));
+            continue;
+        }
+        // Split unspaced characters into tokens of their own; runs of other characters inside
+        // the same word (Latin letters between ideographs) stay one token.
+        let mut start = None;
+        for (i, c) in word.char_indices() {
+            if is_unspaced_char(c) {
+                if let Some(s) = start.take() {
+                    out.push(xxh3_64_with_seed(word[s..i].as_bytes(), seed));
+                }
+                out.push(xxh3_64_with_seed(
+                    &word.as_bytes()[i..i + c.len_utf8()],
+                    seed,
+                ));
+            } else if start.is_none() {
+                start = Some(i);
+            }
+        }
+        if let Some(s) = start {
+            out.push(xxh3_64_with_seed(word[s..].as_bytes(), seed));
+        }
+    }
+}
+
+/// Hashes of the `n`-token shingles of a token sequence. A document with fewer than `n` tokens
+/// (but at least one) has exactly one shingle: all its tokens, so short documents match only
+/// documents with the same short text, instead of all sharing one empty signature.
+pub fn shingle_hashes(tokens: &[u64], n: usize, seed: u64, out: &mut Vec<u64>) {
+    out.clear();
+    if tokens.is_empty() {
+        return;
+    }
+    let n = n.max(1).min(tokens.len());
+    let mut buf = [0u8; 8 * 32];
+    for window in tokens.windows(n) {
+        let mut len = 0;
+        for (j, t) in window.iter().enumerate().take(32) {
+            buf[j * 8..j * 8 + 8].copy_from_slice(&t.to_le_bytes());
+            len = j * 8 + 8;
+        }
+        out.push(xxh3_64_with_seed(&buf[..len], seed ^ n as u64));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalisation_folds_case_accents_digits_and_punctuation() {
+        assert_eq!(
+            normalise("  Héllo, WORLD!! 2024 — Ça va? "),
+            "hello world 0000 ca va"
+        );
+        assert_eq!(normalise("Ünïcödé"), "unicode");
+        // Devanagari vowel signs are marks but stay.
+        assert_eq!(normalise("नमस्ते दुनिया"), "नमस्ते दुनिया");
+    }
+
+    #[test]
+    fn unspaced_scripts_become_character_tokens() {
+        let mut t = Vec::new();
+        token_hashes(&normalise("今天天气很好"), 0, &mut t);
+        assert_eq!(t.len(), 6);
+        token_hashes(&normalise("我用Rust写代码"), 0, &mut t);
+        assert_eq!(t.len(), 6, "我 用 rust 写 代 码");
+        token_hashes(&normalise("the quick brown fox"), 0, &mut t);
+        assert_eq!(t.len(), 4);
+    }
+
+    #[test]
+    fn short_documents_get_one_shingle_of_their_own() {
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        let mut sa = Vec::new();
+        let mut sb = Vec::new();
+        token_hashes("hello world", 0, &mut a);
+        token_hashes("goodbye world", 0, &mut b);
+        shingle_hashes(&a, 5, 0, &mut sa);
+        shingle_hashes(&b, 5, 0, &mut sb);
+        assert_eq!(sa.len(), 1);
+        assert_ne!(sa, sb);
+    }
+}
