@@ -45,6 +45,10 @@ pub struct DedupArgs {
     /// Hashes per band.
     #[arg(long, default_value_t = 8)]
     pub rows: usize,
+    /// Output directory of an earlier release (repeatable): documents that are near copies of
+    /// documents it considered are removed with reason previous_release.
+    #[arg(long, value_name = "DIR")]
+    pub previous: Vec<PathBuf>,
     /// Worker threads (0 = all cores).
     #[arg(long, short = 'j', default_value_t = 0)]
     pub threads: usize,
@@ -96,6 +100,7 @@ pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
             SurvivorArg::Newest => Survivor::Newest,
             SurvivorArg::Id => Survivor::Id,
         },
+        previous: args.previous.clone(),
         ..DedupConfig::default()
     };
     let problems = cfg.problems();

@@ -74,6 +74,10 @@ pub struct DedupConfig {
     pub survivor: Survivor,
     /// Memory for band-key buffers per signature task before spilling a sorted run.
     pub max_memory_mb: usize,
+    /// Output directories of earlier releases (incremental releases): documents of this run
+    /// that are near copies of documents those releases considered are removed with reason
+    /// `previous_release`. Their signature settings must be the same.
+    pub previous: Vec<std::path::PathBuf>,
 }
 
 impl Default for DedupConfig {
@@ -88,6 +92,7 @@ impl Default for DedupConfig {
             exact: true,
             survivor: Survivor::Oldest,
             max_memory_mb: 512,
+            previous: Vec::new(),
         }
     }
 }

@@ -26,6 +26,38 @@ pub fn unit_row(d: DocRef) -> (usize, u32) {
     ((d >> 32) as usize, d as u32)
 }
 
+/// Streaming writer of a record file (the count is patched into the header at the end).
+pub struct RecordWriter {
+    file: crate::out::AtomicFile,
+    count: u64,
+}
+
+impl RecordWriter {
+    /// Start `rel` under `out`.
+    pub fn create(out: &OutDir, rel: &str) -> io::Result<RecordWriter> {
+        let mut file = out.create_file(rel)?;
+        file.write_all(MAGIC)?;
+        file.write_all(&VERSION.to_le_bytes())?;
+        file.write_all(&0u64.to_le_bytes())?;
+        Ok(RecordWriter { file, count: 0 })
+    }
+
+    /// Append a record.
+    pub fn push(&mut self, a: u64, b: u64) -> io::Result<()> {
+        self.file.write_all(&a.to_le_bytes())?;
+        self.file.write_all(&b.to_le_bytes())?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Patch the count and move the file into place.
+    pub fn finish(mut self) -> io::Result<u64> {
+        self.file.patch_at(12, &self.count.to_le_bytes())?;
+        self.file.finish()?;
+        Ok(self.count)
+    }
+}
+
 /// Write `records` (already in the order wanted) to `rel` under `out`.
 pub fn write_records(out: &OutDir, rel: &str, records: &[(u64, u64)]) -> io::Result<()> {
     let mut f = out.create_file(rel)?;
@@ -123,6 +155,16 @@ fn bad(path: &Path, what: &str) -> io::Error {
 /// Merge sorted runs into one sorted stream, calling `f` for each record in order.
 pub fn merge_sorted(
     paths: &[PathBuf],
+    f: impl FnMut(u64, u64) -> io::Result<()>,
+) -> io::Result<()> {
+    merge_sorted_mapped(paths, |_, d| d, f)
+}
+
+/// [`merge_sorted`], with the second field of file `i`'s records passed through `map(i, value)`
+/// (document references of an earlier release are moved into their own unit space this way).
+pub fn merge_sorted_mapped(
+    paths: &[PathBuf],
+    map: impl Fn(usize, u64) -> u64,
     mut f: impl FnMut(u64, u64) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut readers = Vec::with_capacity(paths.len());
@@ -132,13 +174,13 @@ pub fn merge_sorted(
     let mut heap = BinaryHeap::with_capacity(readers.len());
     for (i, r) in readers.iter_mut().enumerate() {
         if let Some((k, d)) = r.next_record()? {
-            heap.push(Reverse((k, d, i)));
+            heap.push(Reverse((k, map(i, d), i)));
         }
     }
     while let Some(Reverse((k, d, i))) = heap.pop() {
         f(k, d)?;
         if let Some((k2, d2)) = readers[i].next_record()? {
-            heap.push(Reverse((k2, d2, i)));
+            heap.push(Reverse((k2, map(i, d2), i)));
         }
     }
     Ok(())

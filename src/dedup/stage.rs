@@ -11,7 +11,9 @@ use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 use super::meta::{meta_rows, read_meta, write_meta, RowMeta};
 use super::minhash::MinHasher;
 use super::normalize::{normalise, shingle_hashes, token_hashes};
-use super::records::{doc_ref, merge_sorted, unit_row, write_records, RecordReader};
+use super::records::{
+    doc_ref, merge_sorted_mapped, unit_row, write_records, RecordReader, RecordWriter,
+};
 use super::unionfind::UnionFind;
 use super::{DedupConfig, Scope, Survivor};
 use crate::config::ReadConfig;
@@ -67,6 +69,8 @@ pub struct DedupSummary {
     pub removed: u64,
     /// Of which exact duplicates (same normalised text as their survivor).
     pub exact: u64,
+    /// Of which near copies of documents of an earlier release.
+    pub previous: u64,
     /// Documents without any token (never duplicates).
     pub no_tokens: u64,
     /// Cluster sizes: size → number of clusters.
@@ -192,24 +196,64 @@ fn signature_unit(
     Ok(no_tokens)
 }
 
-/// Step 2 for one key space: equal keys → edges to the group's first (smallest) document.
-fn bucket_space(out: &OutDir, space: usize) -> io::Result<()> {
-    let dir = out.path(format!("dedup/runs/band-{space:02}"));
-    let mut runs: Vec<PathBuf> = std::fs::read_dir(&dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "bin"))
+/// Unit field of a document reference for unit `u` of earlier release `r`: the high bit marks
+/// earlier releases, so their documents never collide with this run's units.
+fn previous_unit(r: usize, u: usize) -> u32 {
+    0x8000_0000 | ((r as u32) << 20) | u as u32
+}
+
+/// The run files of one key space, with the release each comes from (`None` = this run).
+fn space_runs(
+    out: &OutDir,
+    previous: &[PathBuf],
+    space: usize,
+) -> io::Result<Vec<(PathBuf, Option<usize>)>> {
+    let list = |dir: PathBuf| -> io::Result<Vec<PathBuf>> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "bin"))
+            .collect();
+        v.sort();
+        Ok(v)
+    };
+    let rel = format!("dedup/runs/band-{space:02}");
+    let mut runs: Vec<(PathBuf, Option<usize>)> = list(out.path(&rel))?
+        .into_iter()
+        .map(|p| (p, None))
         .collect();
-    runs.sort();
-    let mut pairs = Vec::new();
+    for (r, prev) in previous.iter().enumerate() {
+        runs.extend(list(prev.join(&rel))?.into_iter().map(|p| (p, Some(r))));
+    }
+    Ok(runs)
+}
+
+/// Step 2 for one key space: equal keys → edges to the group's first document. Streams: memory
+/// is one record per run file.
+fn bucket_space(out: &OutDir, previous: &[PathBuf], space: usize) -> io::Result<()> {
+    let runs = space_runs(out, previous, space)?;
+    let paths: Vec<PathBuf> = runs.iter().map(|(p, _)| p.clone()).collect();
+    let origin: Vec<Option<usize>> = runs.iter().map(|(_, r)| *r).collect();
+    let mut pairs = RecordWriter::create(out, &format!("dedup/pairs/band-{space:02}.bin"))?;
     let mut current: Option<(u64, u64)> = None; // (key, first doc)
-    merge_sorted(&runs, |key, doc| {
-        match current {
-            Some((k, first)) if k == key => pairs.push((first, doc)),
-            _ => current = Some((key, doc)),
-        }
-        Ok(())
-    })?;
-    write_records(out, &format!("dedup/pairs/band-{space:02}.bin"), &pairs)
+    merge_sorted_mapped(
+        &paths,
+        |i, d| match origin[i] {
+            None => d,
+            Some(r) => {
+                let (u, row) = unit_row(d);
+                ((previous_unit(r, u) as u64) << 32) | row as u64
+            }
+        },
+        |key, doc| {
+            match current {
+                Some((k, first)) if k == key => pairs.push(first, doc)?,
+                _ => current = Some((key, doc)),
+            }
+            Ok(())
+        },
+    )?;
+    pairs.finish()?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -222,41 +266,122 @@ struct Decision {
     /// Removed as an exact duplicate of the survivor (same normalised text).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     exact: bool,
+    /// The survivor belongs to this earlier release (the document was released before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    previous: Option<String>,
 }
 
-/// The ordering key of the survivor rule (smaller wins).
-fn survivor_key(rule: Survivor, m: &RowMeta) -> (i64, String) {
-    match rule {
+/// The ordering key of the survivor rule (smaller wins). Documents of an earlier release come
+/// first whatever the rule: they are already released.
+fn survivor_key(rule: Survivor, previous: bool, m: &RowMeta) -> (bool, i64, String) {
+    let (date, id) = match rule {
         Survivor::Oldest => (m.date.unwrap_or(i64::MAX), m.id.clone()),
         Survivor::Newest => (m.date.map(|d| -d).unwrap_or(i64::MAX), m.id.clone()),
         Survivor::Id => (0, m.id.clone()),
+    };
+    (!previous, date, id)
+}
+
+/// Every unit whose documents take part in the clustering: this run's, then earlier releases'.
+struct Universe {
+    /// (unit field of the doc refs, meta file, earlier release index)
+    units: Vec<(u32, PathBuf, Option<usize>)>,
+    /// Dense offset of each unit's first row, and the total at the end.
+    offsets: Vec<u64>,
+    index: HashMap<u32, usize>,
+}
+
+impl Universe {
+    fn new(out: &OutDir, units: usize, previous: &[PathBuf]) -> io::Result<Universe> {
+        let mut list: Vec<(u32, PathBuf, Option<usize>)> = (0..units)
+            .map(|u| {
+                (
+                    u as u32,
+                    out.path(format!("dedup/meta/{}", part_name(u, "bin"))),
+                    None,
+                )
+            })
+            .collect();
+        for (r, prev) in previous.iter().enumerate() {
+            let dir = prev.join("dedup/meta");
+            let mut metas: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map_err(|e| {
+                    io::Error::new(e.kind(), format!("earlier release {}: {e}", dir.display()))
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "bin"))
+                .collect();
+            metas.sort();
+            for (u, m) in metas.into_iter().enumerate() {
+                let stem = m
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let unit: usize = stem.trim_start_matches("part-").parse().map_err(|_| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("unexpected file {}", m.display()),
+                    )
+                })?;
+                let _ = u;
+                list.push((previous_unit(r, unit), m, Some(r)));
+            }
+        }
+        let mut offsets = Vec::with_capacity(list.len() + 1);
+        let mut total = 0u64;
+        for (_, meta, _) in &list {
+            offsets.push(total);
+            total += meta_rows(meta)?;
+        }
+        offsets.push(total);
+        if total >= u32::MAX as u64 {
+            return Err(io::Error::other(
+                "more than 2^32 documents in one dedup run: split it by scope",
+            ));
+        }
+        let index = list
+            .iter()
+            .enumerate()
+            .map(|(i, (f, _, _))| (*f, i))
+            .collect();
+        Ok(Universe {
+            units: list,
+            offsets,
+            index,
+        })
+    }
+
+    fn total(&self) -> u64 {
+        *self.offsets.last().unwrap_or(&0)
+    }
+
+    fn dense(&self, d: u64) -> io::Result<u32> {
+        let (u, r) = unit_row(d);
+        let i = *self.index.get(&(u as u32)).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("pair names unknown unit {u:#x}"),
+            )
+        })?;
+        Ok((self.offsets[i] + r as u64) as u32)
+    }
+
+    fn rows(&self, i: usize) -> std::ops::Range<u64> {
+        self.offsets[i]..self.offsets[i + 1]
     }
 }
 
-/// Step 3: union-find over every edge, survivors by rule, one decision file per unit.
+/// Step 3: union-find over every edge, survivors by rule, one decision file per unit of this run.
 fn cluster(
     out: &OutDir,
     units: usize,
+    previous: &[PathBuf],
     cfg: &DedupConfig,
     summary: &mut DedupSummary,
 ) -> io::Result<()> {
-    let mut offsets = Vec::with_capacity(units + 1);
-    let mut total: u64 = 0;
-    for u in 0..units {
-        offsets.push(total);
-        total += meta_rows(&out.path(format!("dedup/meta/{}", part_name(u, "bin"))))?;
-    }
-    offsets.push(total);
-    if total >= u32::MAX as u64 {
-        return Err(io::Error::other(
-            "more than 2^32 documents in one dedup run: split it by scope",
-        ));
-    }
-    summary.docs = total;
-    let dense = |d: u64| -> u32 {
-        let (u, r) = unit_row(d);
-        (offsets[u] + r as u64) as u32
-    };
+    let universe = Universe::new(out, units, previous)?;
+    let total = universe.total();
+    summary.docs = universe.offsets[units]; // this run's units come first
     let uf = UnionFind::new(total as usize);
     let pair_files: Vec<PathBuf> = (0..cfg.key_spaces())
         .map(|s| out.path(format!("dedup/pairs/band-{s:02}.bin")))
@@ -264,7 +389,7 @@ fn cluster(
     pair_files.par_iter().try_for_each(|p| -> io::Result<()> {
         let mut r = RecordReader::open(p)?;
         while let Some((a, b)) = r.next_record()? {
-            uf.union(dense(a), dense(b));
+            uf.union(universe.dense(a)?, universe.dense(b)?);
         }
         Ok(())
     })?;
@@ -277,64 +402,71 @@ fn cluster(
     for &r in &roots {
         sizes[r as usize] += 1;
     }
-    // Survivor of each multi-document cluster: (rule key, exact hash).
-    let mut best: HashMap<u32, ((i64, String), u64)> = HashMap::new();
-    let unit_of_cluster_rows =
-        |u: usize| (offsets[u]..offsets[u + 1]).any(|x| sizes[roots[x as usize] as usize] > 1);
-    for u in 0..units {
-        if !unit_of_cluster_rows(u) {
+    let in_clusters = |i: usize| {
+        universe
+            .rows(i)
+            .any(|x| sizes[roots[x as usize] as usize] > 1)
+    };
+    // Survivor of each multi-document cluster: (rule key, exact hash, earlier release).
+    type Best = ((bool, i64, String), u64, Option<usize>);
+    let mut best: HashMap<u32, Best> = HashMap::new();
+    for (i, (_, meta, release)) in universe.units.iter().enumerate() {
+        if !in_clusters(i) {
             continue;
         }
-        let metas = read_meta(&out.path(format!("dedup/meta/{}", part_name(u, "bin"))))?;
-        for (r, m) in metas.iter().enumerate() {
-            let x = offsets[u] as usize + r;
-            let root = roots[x];
+        for (r, m) in read_meta(meta)?.iter().enumerate() {
+            let root = roots[(universe.offsets[i] + r as u64) as usize];
             if sizes[root as usize] < 2 {
                 continue;
             }
-            let key = survivor_key(cfg.survivor, m);
+            let key = survivor_key(cfg.survivor, release.is_some(), m);
             match best.get(&root) {
-                Some((k, _)) if *k <= key => {}
+                Some((k, _, _)) if *k <= key => {}
                 _ => {
-                    best.insert(root, (key, m.exact));
+                    best.insert(root, (key, m.exact, *release));
                 }
             }
         }
     }
-    summary.clusters = best.len() as u64;
-    for (root, _) in best.iter() {
-        *summary
-            .cluster_sizes
-            .entry(sizes[*root as usize])
-            .or_default() += 1;
+    // Clusters among this run's documents (those joined only to earlier releases count apart).
+    for (root, (_, _, release)) in best.iter() {
+        if release.is_none() {
+            summary.clusters += 1;
+            *summary
+                .cluster_sizes
+                .entry(sizes[*root as usize])
+                .or_default() += 1;
+        }
     }
     for u in 0..units {
         let mut lines = Vec::new();
-        if unit_of_cluster_rows(u) {
-            let metas = read_meta(&out.path(format!("dedup/meta/{}", part_name(u, "bin"))))?;
-            for (r, m) in metas.iter().enumerate() {
-                let root = roots[offsets[u] as usize + r];
+        if in_clusters(u) {
+            for (r, m) in read_meta(&universe.units[u].1)?.iter().enumerate() {
+                let root = roots[(universe.offsets[u] + r as u64) as usize];
                 let size = sizes[root as usize];
                 if size < 2 {
                     continue;
                 }
-                let (key, exact) = &best[&root];
-                let d = if key.1 == m.id && survivor_key(cfg.survivor, m) == *key {
+                let (key, exact, release) = &best[&root];
+                let d = if release.is_none() && survivor_key(cfg.survivor, false, m) == *key {
                     Decision {
                         row: r as u32,
                         cluster_size: size,
                         survivor: None,
                         exact: false,
+                        previous: None,
                     }
                 } else {
                     summary.removed += 1;
                     let is_exact = *exact == m.exact && m.exact != 0;
                     summary.exact += u64::from(is_exact);
+                    summary.previous += u64::from(release.is_some());
                     Decision {
                         row: r as u32,
                         cluster_size: size,
-                        survivor: Some(key.1.clone()),
+                        survivor: Some(key.2.clone()),
                         exact: is_exact,
+                        previous: release.map(|i| previous[i].to_string_lossy().into_owned()),
                     }
                 };
                 lines.push(serde_json::to_string(&d).map_err(io::Error::other)?);
@@ -391,15 +523,19 @@ fn apply_unit(
                         survivor: Some(survivor),
                         cluster_size,
                         exact,
+                        previous,
                         ..
                     }) => {
-                        let reason = if *exact {
-                            "exact_duplicate"
-                        } else {
-                            "near_duplicate"
+                        let reason = match (previous, exact) {
+                            (Some(_), _) => "previous_release",
+                            (None, true) => "exact_duplicate",
+                            (None, false) => "near_duplicate",
                         };
                         stats.count_removed("dedup", reason);
-                        let detail = format!("survivor {survivor} (cluster of {cluster_size})");
+                        let detail = match previous {
+                            Some(release) => format!("copy of {survivor} released in {release} (cluster of {cluster_size})"),
+                            None => format!("survivor {survivor} (cluster of {cluster_size})"),
+                        };
                         removed.push(Removed::of_doc(
                             &doc,
                             "dedup",
@@ -442,6 +578,32 @@ fn timed<T>(f: impl FnOnce() -> io::Result<T>) -> io::Result<(T, f64)> {
     f().map(|v| (v, t.elapsed().as_secs_f64()))
 }
 
+/// The settings that make signatures comparable across runs.
+#[derive(Serialize)]
+struct SignatureParams {
+    format: u32,
+    ngram: usize,
+    bands: usize,
+    rows: usize,
+    seed: u64,
+    exact: bool,
+    scope: Scope,
+}
+
+impl SignatureParams {
+    fn of(cfg: &DedupConfig) -> SignatureParams {
+        SignatureParams {
+            format: 1,
+            ngram: cfg.ngram,
+            bands: cfg.bands,
+            rows: cfg.rows,
+            seed: cfg.seed,
+            exact: cfg.exact,
+            scope: cfg.scope,
+        }
+    }
+}
+
 /// Run every dedup step over `inputs` (one unit each), writing kept documents to `docs_dir`
 /// (relative to `out`). Steps and units finished earlier are skipped. Returns the merged stats.
 pub fn run_dedup(
@@ -454,6 +616,25 @@ pub fn run_dedup(
     let hasher = MinHasher::new(cfg.seed, cfg.bands, cfg.rows);
     let units = inputs.len();
     let mut summary = DedupSummary::default();
+    let params = serde_json::to_vec_pretty(&SignatureParams::of(cfg)).map_err(io::Error::other)?;
+    for prev in &cfg.previous {
+        let theirs = std::fs::read(prev.join("dedup/params.json")).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "earlier release {}: no dedup/params.json ({e})",
+                    prev.display()
+                ),
+            )
+        })?;
+        if theirs != params {
+            return Err(io::Error::other(format!(
+                "earlier release {} was deduplicated with other signature settings (ngram, bands, rows, seed, exact, scope): signatures cannot be compared",
+                prev.display()
+            )));
+        }
+    }
+    out.write_file("dedup/params.json", &params)?;
     let no_tokens: Vec<u64> = (0..units)
         .into_par_iter()
         .map(|u| -> io::Result<u64> {
@@ -472,7 +653,7 @@ pub fn run_dedup(
             if unit_done(out, "bucket", space) {
                 return Ok(());
             }
-            let ((), secs) = timed(|| bucket_space(out, space))?;
+            let ((), secs) = timed(|| bucket_space(out, &cfg.previous, space))?;
             mark(out, "bucket", space, secs)
         })?;
     let summary_path = "dedup/summary.json";
@@ -481,7 +662,7 @@ pub fn run_dedup(
             summary = serde_json::from_slice(&bytes).unwrap_or(summary);
         }
     } else {
-        let ((), secs) = timed(|| cluster(out, units, cfg, &mut summary))?;
+        let ((), secs) = timed(|| cluster(out, units, &cfg.previous, cfg, &mut summary))?;
         out.write_file(
             summary_path,
             &serde_json::to_vec_pretty(&summary).map_err(io::Error::other)?,

@@ -40,6 +40,21 @@ impl AtomicFile {
         &self.target
     }
 
+    /// Overwrite bytes already written at `offset` (a header count known only at the end).
+    pub fn patch_at(&mut self, offset: u64, bytes: &[u8]) -> io::Result<()> {
+        use std::io::{Seek, SeekFrom};
+        let Some(buf) = self.file.as_mut() else {
+            return Err(io::Error::other("atomic file already finished"));
+        };
+        buf.flush()?;
+        let f = buf.get_mut();
+        let end = f.stream_position()?;
+        f.seek(SeekFrom::Start(offset))?;
+        f.write_all(bytes)?;
+        f.seek(SeekFrom::Start(end))?;
+        Ok(())
+    }
+
     /// Flush, fsync and rename into place.
     pub fn finish(mut self) -> io::Result<()> {
         let Some(buf) = self.file.take() else {
