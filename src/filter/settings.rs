@@ -97,6 +97,22 @@ impl LangSettings {
         merged
     }
 
+    /// The `section` table of `default.toml` alone.
+    pub fn default_section(&self, section: &str) -> Option<&toml::Table> {
+        match self.default.get(section)? {
+            toml::Value::Table(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The `section` table of the language's own file alone (no defaults), if it has one.
+    pub fn own_section(&self, lang: &str, section: &str) -> Option<&toml::Table> {
+        match self.per_lang.get(lang)?.get(section)? {
+            toml::Value::Table(t) => Some(t),
+            _ => None,
+        }
+    }
+
     /// `section` for `lang` as the filter's own settings type.
     pub fn section<T: DeserializeOwned>(&self, lang: Option<&str>, section: &str) -> Result<T, ConfigProblem> {
         let raw = self.raw_section(lang, section);

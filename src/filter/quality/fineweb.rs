@@ -18,7 +18,9 @@ pub fn check(text: &str, lines: &[&str], words: usize, s: &QualitySettings, extr
                     || (s.fineweb_line_punct_clause && last_significant(l).is_some_and(is_clause_punct))
             })
             .count() as f64;
-        below("fineweb_line_punct_ratio", punct / n, s.fineweb_line_punct_ratio)?;
+        if !(punct == 0.0 && s.fineweb_line_punct_exclude_zero) {
+            below("fineweb_line_punct_ratio", punct / n, s.fineweb_line_punct_ratio)?;
+        }
     }
     if s.fineweb_short_line_ratio.get().is_some() {
         let max = s.fineweb_short_line_chars as usize;

@@ -3,7 +3,7 @@
 
 use super::settings::QualitySettings;
 use super::stopwords::StopWords;
-use super::text::{token_counts, Unit};
+use super::text::{ends_with_terminal, is_clause_punct, last_significant, token_counts, Unit};
 use super::{above, below, Fail, View};
 
 /// Characters that open a bulleted line.
@@ -32,10 +32,15 @@ pub fn check(v: &View, s: &QualitySettings, stop: Option<&StopWords>) -> Result<
     }
     let lines = v.lines.len().max(1) as f64;
     if s.gopher_bullet_lines.get().is_some() {
+        // tamis: a bulleted line that ends like a sentence or clause is prose, not a list item.
+        let exempt = |l: &str| {
+            s.gopher_bullet_prose_exempt
+                && (ends_with_terminal(l, &[]) || last_significant(l).is_some_and(is_clause_punct))
+        };
         let bullets = v
             .lines
             .iter()
-            .filter(|l| l.trim_start().chars().next().is_some_and(is_bullet))
+            .filter(|l| l.trim_start().chars().next().is_some_and(is_bullet) && !exempt(l))
             .count() as f64;
         above("gopher_bullet_lines", bullets / lines, s.gopher_bullet_lines)?;
     }
@@ -51,7 +56,11 @@ pub fn check(v: &View, s: &QualitySettings, stop: Option<&StopWords>) -> Result<
         above("gopher_ellipsis_lines", ell / lines, s.gopher_ellipsis_lines)?;
     }
     if s.gopher_alpha_words.get().is_some() {
-        let (all, alpha) = token_counts(v.text);
+        // Over whitespace tokens; for character units (few spaces), over the units.
+        let (all, alpha) = match v.unit {
+            Unit::Words => token_counts(v.text),
+            Unit::Chars => (v.words.len(), v.words.iter().filter(|w| w.text.chars().any(char::is_alphabetic)).count()),
+        };
         if all > 0 {
             below("gopher_alpha_words", alpha as f64 / all as f64, s.gopher_alpha_words)?;
         }

@@ -103,9 +103,59 @@ impl QualityFilterConfig {
     }
 }
 
-/// The resolved settings of one language.
+/// The section of `filters/*.toml` the quality rules read.
+pub const SECTION: &str = "quality";
+/// Sub-table of `[quality]` applied on top when words are counted as characters (scripts
+/// without spaces): `[quality.spaceless]`.
+pub const SPACELESS: &str = "spaceless";
+
+/// Merge `over` into `into`, key by key (tables recursively).
+fn merge(into: &mut toml::Table, over: &toml::Table) {
+    for (k, v) in over {
+        match (into.get_mut(k), v) {
+            (Some(toml::Value::Table(a)), toml::Value::Table(b)) => merge(a, b),
+            _ => {
+                into.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// The raw `[quality]` table in force for `lang` with words counted as `unit`: `default.toml`,
+/// then (for character units) its `[quality.spaceless]`, then the language's file, then (for
+/// character units) the language's `[quality.spaceless]`.
+pub fn raw_settings(ls: &super::settings::LangSettings, lang: Option<&str>, unit: Unit) -> toml::Table {
+    let mut t = ls.default_section(SECTION).cloned().unwrap_or_default();
+    let sub = |t: &toml::Table| match t.get(SPACELESS) {
+        Some(toml::Value::Table(x)) => Some(x.clone()),
+        _ => None,
+    };
+    let default_sub = sub(&t);
+    if let (Unit::Chars, Some(x)) = (unit, &default_sub) {
+        merge(&mut t, x);
+    }
+    if let Some(own) = lang.and_then(|l| ls.own_section(l, SECTION)) {
+        merge(&mut t, own);
+        if let (Unit::Chars, Some(x)) = (unit, sub(own)) {
+            merge(&mut t, &x);
+        }
+    }
+    t.remove(SPACELESS);
+    t
+}
+
+/// The resolved settings of one language, for words and for character units.
 #[derive(Debug)]
 pub struct Profile {
+    /// Rules when words are whitespace-separated.
+    pub words: Rules,
+    /// Rules when words are counted as characters.
+    pub chars: Rules,
+}
+
+/// Settings and the objects built from them.
+#[derive(Debug)]
+pub struct Rules {
     /// The merged `[quality]` table.
     pub settings: QualitySettings,
     /// Stop words, when the language has a list and the rule is on.
@@ -119,21 +169,59 @@ pub struct Profile {
 impl Profile {
     /// Resolve the settings of `lang` (`None`: the default).
     pub fn build(cfg: &QualityFilterConfig, ctx: &BuildCtx, lang: Option<&str>) -> Result<Profile, Vec<ConfigProblem>> {
-        let settings: QualitySettings = ctx.settings.section(lang, "quality").map_err(|e| vec![e])?;
-        Self::from_settings(settings, &cfg.stopwords_dir, lang, ctx.settings.dir())
+        let at = |unit: Unit| {
+            let file = lang.filter(|l| ctx.settings.own_section(l, SECTION).is_some()).unwrap_or("default");
+            let table = if unit == Unit::Chars { "[quality] + [quality.spaceless]" } else { "[quality]" };
+            format!("{}/{file}.toml {table}", ctx.settings.dir().display())
+        };
+        let mut problems = Vec::new();
+        let mut rules = Vec::new();
+        for unit in [Unit::Words, Unit::Chars] {
+            let raw = raw_settings(&ctx.settings, lang, unit);
+            let r = toml::Value::Table(raw)
+                .try_into::<QualitySettings>()
+                .map_err(|e| vec![ConfigProblem { at: at(unit), message: e.to_string() }])
+                .and_then(|s| Rules::new(s, &cfg.stopwords_dir, lang, &at(unit)));
+            match r {
+                Ok(r) => rules.push(r),
+                Err(e) => problems.extend(e),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let chars = rules.pop().expect("two units");
+        let words = rules.pop().expect("two units");
+        Ok(Profile { words, chars })
     }
 
-    /// A profile from settings already merged.
-    pub fn from_settings(
-        settings: QualitySettings,
-        stopwords_dir: &Path,
-        lang: Option<&str>,
-        settings_dir: &Path,
-    ) -> Result<Profile, Vec<ConfigProblem>> {
-        let at = format!("{}/{}.toml [quality]", settings_dir.display(), lang.unwrap_or("default"));
+    fn unit(&self, lang: Option<&str>, text: &str) -> Unit {
+        match self.words.settings.word_unit {
+            WordUnit::Words => Unit::Words,
+            WordUnit::Chars => Unit::Chars,
+            WordUnit::Auto => match lang.and_then(crate::lang::script_part) {
+                Some(script) if crate::lang::script_without_spaces(script) => Unit::Chars,
+                Some(_) => Unit::Words,
+                None => text::guess_unit(text),
+            },
+        }
+    }
+
+    /// The rules for a unit.
+    pub fn rules(&self, unit: Unit) -> &Rules {
+        match unit {
+            Unit::Words => &self.words,
+            Unit::Chars => &self.chars,
+        }
+    }
+}
+
+impl Rules {
+    /// Rules from merged settings; `at` names the settings for error messages.
+    pub fn new(settings: QualitySettings, stopwords_dir: &Path, lang: Option<&str>, at: &str) -> Result<Rules, Vec<ConfigProblem>> {
         let problem = |message: String| {
             vec![ConfigProblem {
-                at: at.clone(),
+                at: at.to_string(),
                 message,
             }]
         };
@@ -147,25 +235,13 @@ impl Profile {
             _ => None,
         };
         let matcher = c4::boilerplate_matcher(&settings).map_err(|e| problem(format!("c4_policy_phrases: {e}")))?;
-        Ok(Profile {
+        Ok(Rules {
             extra_terminal: settings.extra_terminal_punctuation.chars().collect(),
             settings,
             stopwords,
             stopwords_path: path,
             matcher,
         })
-    }
-
-    fn unit(&self, lang: Option<&str>, text: &str) -> Unit {
-        match self.settings.word_unit {
-            WordUnit::Words => Unit::Words,
-            WordUnit::Chars => Unit::Chars,
-            WordUnit::Auto => match lang.and_then(crate::lang::script_part) {
-                Some(script) if crate::lang::script_without_spaces(script) => Unit::Chars,
-                Some(_) => Unit::Words,
-                None => text::guess_unit(text),
-            },
-        }
     }
 }
 
@@ -258,6 +334,13 @@ impl Profile {
     /// Run every rule on `text` (already known to be natural language).
     pub fn evaluate(&self, lang: Option<&str>, text: &str) -> Result<Outcome, Fail> {
         let unit = self.unit(lang, text);
+        self.rules(unit).evaluate(unit, text)
+    }
+}
+
+impl Rules {
+    /// Run every rule on `text` with words counted as `unit`.
+    pub fn evaluate(&self, unit: Unit, text: &str) -> Result<Outcome, Fail> {
         let s = &self.settings;
         let v = View::new(text, unit);
         gopher::check(&v, s, self.stopwords.as_ref())?;

@@ -109,6 +109,9 @@ pub fn check(v: &View, s: &QualitySettings) -> Result<(), Fail> {
         above("gopher_dup_line_frac", n as f64 / v.lines.len().max(1) as f64, s.gopher_dup_line_frac)?;
         above("gopher_dup_line_char_frac", c as f64 / chars, s.gopher_dup_line_char_frac)?;
     }
+    if v.words.len() < s.gopher_ngram_min_words as usize {
+        return Ok(());
+    }
     let top: [(&'static str, usize, Limit); 3] = [
         ("gopher_top_2gram_frac", 2, s.gopher_top_2gram_frac),
         ("gopher_top_3gram_frac", 3, s.gopher_top_3gram_frac),

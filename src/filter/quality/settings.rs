@@ -108,6 +108,9 @@ pub struct QualitySettings {
     pub gopher_ellipsis_word_ratio: Limit,
     /// Gopher: drop when the share of lines starting with a bullet is above this.
     pub gopher_bullet_lines: Limit,
+    /// tamis: bulleted lines that end with sentence or clause punctuation are prose and do not
+    /// count for `gopher_bullet_lines`.
+    pub gopher_bullet_prose_exempt: bool,
     /// Gopher: drop when the share of lines ending with an ellipsis is above this.
     pub gopher_ellipsis_lines: Limit,
     /// Gopher: drop when the share of words with an alphabetic character is below this.
@@ -123,6 +126,10 @@ pub struct QualitySettings {
     pub gopher_dup_line_char_frac: Limit,
     /// Gopher repetition: drop when the share of characters in duplicated paragraphs is above this.
     pub gopher_dup_para_char_frac: Limit,
+    /// tamis: the n-gram share rules below apply from this many words on (their Gopher thresholds
+    /// were set for documents of at least 50 words; in shorter ones one repeated phrase is a
+    /// large share).
+    pub gopher_ngram_min_words: u32,
     /// Gopher repetition: drop when the most frequent word 2-gram covers more than this share of characters.
     pub gopher_top_2gram_frac: Limit,
     /// Gopher repetition: same for 3-grams.
@@ -165,6 +172,9 @@ pub struct QualitySettings {
 
     /// FineWeb: drop when the share of lines ending with punctuation is below this.
     pub fineweb_line_punct_ratio: Limit,
+    /// datatrove's `line_punct_exclude_zero`: a document with no punctuated line at all is not
+    /// judged by `fineweb_line_punct_ratio` (scripts and styles without line-final punctuation).
+    pub fineweb_line_punct_exclude_zero: bool,
     /// tamis: lines of prose ending with clause punctuation (`,` `;` `:` and script equivalents)
     /// count as punctuated for `fineweb_line_punct_ratio`.
     pub fineweb_line_punct_clause: bool,
@@ -185,13 +195,14 @@ impl Default for QualitySettings {
             word_unit: WordUnit::Auto,
             stopwords: "auto".into(),
             extra_terminal_punctuation: String::new(),
-            gopher_min_words: At(50.0),
+            gopher_min_words: At(20.0),
             gopher_max_words: At(100_000.0),
             gopher_min_mean_word_len: At(3.0),
             gopher_max_mean_word_len: At(10.0),
             gopher_hash_word_ratio: At(0.1),
             gopher_ellipsis_word_ratio: At(0.1),
             gopher_bullet_lines: At(0.9),
+            gopher_bullet_prose_exempt: true,
             gopher_ellipsis_lines: At(0.3),
             gopher_alpha_words: At(0.8),
             gopher_min_stop_words: At(2.0),
@@ -199,6 +210,7 @@ impl Default for QualitySettings {
             gopher_dup_para_frac: At(0.30),
             gopher_dup_line_char_frac: At(0.20),
             gopher_dup_para_char_frac: At(0.20),
+            gopher_ngram_min_words: 50,
             gopher_top_2gram_frac: At(0.20),
             gopher_top_3gram_frac: At(0.18),
             gopher_top_4gram_frac: At(0.16),
@@ -228,7 +240,8 @@ impl Default for QualitySettings {
             c4_curly_bracket: true,
             c4_min_sentences: Limit::Off,
             fineweb_line_punct_ratio: At(0.12),
-            fineweb_line_punct_clause: true,
+            fineweb_line_punct_exclude_zero: true,
+            fineweb_line_punct_clause: false,
             fineweb_short_line_ratio: At(0.67),
             fineweb_short_line_chars: 30,
             fineweb_char_dup_ratio: At(0.01),

@@ -21,7 +21,7 @@ pub enum Unit {
 pub struct Word<'a> {
     /// The word as written (punctuation trimmed).
     pub text: &'a str,
-    /// Its length in letters (code points that are not combining marks).
+    /// Its length in code points (as Gopher, datatrove and FineWeb-2 count).
     pub len: u32,
     /// xxh3 of its bytes, for n-gram counting.
     pub hash: u64,
@@ -65,12 +65,12 @@ fn is_word_sep(c: char) -> bool {
     c.is_whitespace() || c == '\u{1361}' // Ethiopic word space ፡
 }
 
-/// Letters of a word: code points that are not combining marks.
-pub fn letter_len(s: &str) -> u32 {
+/// Length of a word in code points.
+pub fn char_len(s: &str) -> u32 {
     if s.is_ascii() {
         return s.len() as u32;
     }
-    s.chars().filter(|&c| !is_combining_mark(c)).count() as u32
+    s.chars().count() as u32
 }
 
 fn is_wordish(c: char) -> bool {
@@ -100,7 +100,7 @@ pub fn words_into<'a>(text: &'a str, unit: Unit, out: &mut Vec<Word<'a>>) {
                 if !w.is_empty() {
                     out.push(Word {
                         text: w,
-                        len: letter_len(w),
+                        len: char_len(w),
                         hash: xxh3_64(w.as_bytes()),
                     });
                 }
@@ -133,7 +133,7 @@ fn chars_into<'a>(text: &'a str, out: &mut Vec<Word<'a>>) {
         let w = &text[s..e];
         out.push(Word {
             text: w,
-            len: letter_len(w),
+            len: char_len(w),
             hash: xxh3_64(w.as_bytes()),
         });
     };
@@ -184,7 +184,8 @@ pub fn is_terminal(c: char) -> bool {
         | '᪫' | '᭚' | '᭛' | '᭞' | '᭟' | '᰻' | '᰼' | '᱾' | '᱿' | '‼' | '‽' | '⁇' | '⁈' | '⁉' | '⸮'
         | '⸼' | '。' | '꓿' | '꘎' | '꘏' | '꛳' | '꛷' | '꡶' | '꡷' | '꣎' | '꣏' | '꤯' | '꧈' | '꧉'
         | '꩝' | '꩞' | '꩟' | '꫰' | '꫱' | '꯫' | '﹒' | '﹖' | '﹗' | '！' | '．' | '？' | '｡'
-        | '།' | '༎' | '…')
+        | '།' | '༎' | '…'
+        | '․') // ONE DOT LEADER, the usual stand-in for the Armenian full stop ։
 }
 
 /// Clause punctuation that ends a line of running prose (`,` `;` `:` in every script).
@@ -203,6 +204,10 @@ pub fn ends_with_terminal(line: &str, extra: &[char]) -> bool {
     let l = line.trim_end().trim_end_matches(is_closer);
     if l.ends_with("...") || l.ends_with('…') {
         return false;
+    }
+    // Ethiopic text often writes the full stop as two word spaces (፡፡).
+    if l.ends_with("፡፡") {
+        return true;
     }
     l.chars().next_back().is_some_and(|c| is_terminal(c) || extra.contains(&c))
 }
@@ -268,7 +273,7 @@ mod tests {
 
     #[test]
     fn terminal_punctuation_of_many_scripts() {
-        for l in ["End.", "¿Qué?", "终。", "समाप्त।", "ختم؟", "ختم۔", "ያበቃል።", "«Fin.»", "He said \"no.\"", "ཚར།"] {
+        for l in ["End.", "¿Qué?", "终。", "समाप्त।", "ختم؟", "ختم۔", "ያበቃል።", "ያበቃል፡፡", "«Fin.»", "He said \"no.\"", "ཚར།", "Վերջ․"] {
             assert!(ends_with_terminal(l, &[]), "{l}");
         }
         for l in ["Menu", "Read more...", "and so…", "whereas,"] {
