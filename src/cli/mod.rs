@@ -2,6 +2,7 @@
 //! (0 success, 1 the run finished with failed units, 2 usage or configuration error) and prints
 //! the error chain once.
 
+mod filters_cmd;
 mod read_cmd;
 mod run_cmd;
 
@@ -27,6 +28,7 @@ enum Command {
     Run(run_cmd::RunArgs),
     Check(run_cmd::CheckArgs),
     Read(read_cmd::ReadArgs),
+    Filters(filters_cmd::FiltersArgs),
 }
 
 /// Process entry point.
@@ -36,6 +38,7 @@ pub fn main() -> ExitCode {
         Command::Run(a) => run_cmd::run(a),
         Command::Check(a) => run_cmd::check(a),
         Command::Read(a) => read_cmd::run(a),
+        Command::Filters(a) => filters_cmd::run(a),
     };
     match result {
         Ok(code) => code,

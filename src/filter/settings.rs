@@ -97,6 +97,19 @@ impl LangSettings {
         merged
     }
 
+    /// Names of the tables in `default.toml`.
+    pub fn default_section_names(&self) -> Vec<String> {
+        self.default.iter().filter(|(_, v)| v.is_table()).map(|(k, _)| k.clone()).collect()
+    }
+
+    /// Names of the tables in the language's own file.
+    pub fn own_section_names(&self, lang: &str) -> Vec<String> {
+        self.per_lang
+            .get(lang)
+            .map(|t| t.iter().filter(|(_, v)| v.is_table()).map(|(k, _)| k.clone()).collect())
+            .unwrap_or_default()
+    }
+
     /// The `section` table of `default.toml` alone.
     pub fn default_section(&self, section: &str) -> Option<&toml::Table> {
         match self.default.get(section)? {
