@@ -449,12 +449,13 @@ fn phone_ok(s: &str) -> bool {
         .filter(|g| !g.is_empty())
         .collect();
     if let Some(rest) = s.strip_prefix('+') {
-        // International: +CC then groups of 1–4 digits (a first group may be longer: 2–5).
+        // International: +CC (1–3 digits, or 4 with a NANP area code glued on) then 1–6 groups
+        // of 1–8 digits (German subscriber numbers run to 8).
         let _ = rest;
         let ok_groups = groups.len() >= 2
             && groups.len() <= 7
             && groups[0].len() <= 4
-            && groups[1..].iter().all(|g| (1..=5).contains(&g.len()));
+            && groups[1..].iter().all(|g| (1..=8).contains(&g.len()));
         let compact = groups.len() == 1 && (10..=15).contains(&digits);
         return (8..=15).contains(&digits) && (ok_groups || compact);
     }
