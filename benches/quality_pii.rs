@@ -25,7 +25,11 @@ fn corpus() -> Vec<(String, String)> {
         let code = line.split('\t').next().unwrap();
         let tag = tamis::lang::canonical(code).unwrap();
         let text = std::fs::read_to_string(data.join(format!("udhr/{code}.txt"))).unwrap();
-        let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
         for chunk in lines.chunks(5) {
             docs.push((tag.clone(), chunk.join("\n")));
         }
@@ -62,7 +66,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let n = docs
                 .iter()
-                .filter(|(l, t)| quality.profile(Some(l)).evaluate(Some(l), black_box(t)).is_ok())
+                .filter(|(l, t)| {
+                    quality
+                        .profile(Some(l))
+                        .evaluate(Some(l), black_box(t))
+                        .is_ok()
+                })
                 .count();
             assert_eq!(n, kept);
         })

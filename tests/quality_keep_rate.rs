@@ -30,7 +30,11 @@ fn repo(p: &str) -> PathBuf {
 
 /// Cut a UDHR file into documents of `PARAS_PER_DOC` non-blank lines.
 pub fn documents(text: &str) -> Vec<String> {
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let mut docs: Vec<Vec<&str>> = lines.chunks(PARAS_PER_DOC).map(<[&str]>::to_vec).collect();
     if docs.len() > 1 && docs.last().is_some_and(|d| d.len() < PARAS_PER_DOC) {
         let tail = docs.pop().unwrap();
@@ -53,8 +57,12 @@ struct Row {
 #[test]
 fn default_settings_keep_real_prose_in_every_language() {
     let data = shared_data();
-    let index = std::fs::read_to_string(data.join("udhr/index.tsv"))
-        .unwrap_or_else(|e| panic!("cannot read {}/udhr/index.tsv ({e}); set TAMIS_SHARED_DATA", data.display()));
+    let index = std::fs::read_to_string(data.join("udhr/index.tsv")).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}/udhr/index.tsv ({e}); set TAMIS_SHARED_DATA",
+            data.display()
+        )
+    });
     let ctx = BuildCtx {
         settings: LangSettings::load(&repo("filters")).expect("filters/ loads"),
         assets: repo("assets"),
@@ -69,7 +77,8 @@ fn default_settings_keep_real_prose_in_every_language() {
     for line in index.lines().skip(1) {
         let f: Vec<&str> = line.split('\t').collect();
         let (code, bloom, name) = (f[0], f[1] == "yes", f[2]);
-        let tag = tamis::lang::canonical(code).unwrap_or_else(|| panic!("no canonical tag for {code}"));
+        let tag =
+            tamis::lang::canonical(code).unwrap_or_else(|| panic!("no canonical tag for {code}"));
         let text = std::fs::read_to_string(data.join(format!("udhr/{code}.txt"))).unwrap();
         let mut row = Row {
             code: code.into(),
@@ -102,8 +111,15 @@ fn default_settings_keep_real_prose_in_every_language() {
         }
         rows.push(row);
     }
-    assert!(rows.len() >= 100, "expected the 109 UDHR languages, found {}", rows.len());
-    assert!(rows.iter().filter(|r| r.bloom).count() >= 42, "BLOOM-language files missing");
+    assert!(
+        rows.len() >= 100,
+        "expected the 109 UDHR languages, found {}",
+        rows.len()
+    );
+    assert!(
+        rows.iter().filter(|r| r.bloom).count() >= 42,
+        "BLOOM-language files missing"
+    );
 
     let table = render(&rows);
     println!("{table}");
@@ -113,9 +129,24 @@ fn default_settings_keep_real_prose_in_every_language() {
     let failing: Vec<String> = rows
         .iter()
         .filter(|r| (r.kept as f64) < MIN_KEEP * r.docs as f64)
-        .map(|r| format!("{} ({}): {}/{} kept, {:?}, {}", r.code, r.tag, r.kept, r.docs, r.drops, r.example.as_deref().unwrap_or("")))
+        .map(|r| {
+            format!(
+                "{} ({}): {}/{} kept, {:?}, {}",
+                r.code,
+                r.tag,
+                r.kept,
+                r.docs,
+                r.drops,
+                r.example.as_deref().unwrap_or("")
+            )
+        })
         .collect();
-    assert!(failing.is_empty(), "languages under {:.0} % kept:\n{}", MIN_KEEP * 100.0, failing.join("\n"));
+    assert!(
+        failing.is_empty(),
+        "languages under {:.0} % kept:\n{}",
+        MIN_KEEP * 100.0,
+        failing.join("\n")
+    );
 }
 
 fn render(rows: &[Row]) -> String {
@@ -143,7 +174,12 @@ fn render(rows: &[Row]) -> String {
     ));
     s.push_str("| code | tag | language | BLOOM | docs | kept | keep % | drops by rule |\n|---|---|---|---|---|---|---|---|\n");
     for r in rows {
-        let drops = r.drops.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
+        let drops = r
+            .drops
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         s.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {:.1} | {} |\n",
             r.code,

@@ -45,9 +45,16 @@ pub fn run(args: FiltersArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn show(a: ShowArgs) -> anyhow::Result<ExitCode> {
-    let tag = crate::lang::canonical(&a.lang).ok_or_else(|| anyhow!("{:?} is not a known language tag", a.lang))?;
+    let tag = crate::lang::canonical(&a.lang)
+        .ok_or_else(|| anyhow!("{:?} is not a known language tag", a.lang))?;
     let ls = LangSettings::load(&a.settings).map_err(|p| {
-        anyhow!("{}", p.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+        anyhow!(
+            "{}",
+            p.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
     })?;
     print!("{}", render(&ls, &tag, &a.stopwords)?);
     Ok(ExitCode::SUCCESS)
@@ -68,13 +75,15 @@ fn render(ls: &LangSettings, tag: &str, stopwords: &std::path::Path) -> anyhow::
     let mut out = format!(
         "# filter settings in force for {tag} ({}; {})\n",
         ls.dir().display(),
-        if has_file { format!("default.toml + {own_file}") } else { "default.toml only".into() }
+        if has_file {
+            format!("default.toml + {own_file}")
+        } else {
+            "default.toml only".into()
+        }
     );
     // Every section named in either file.
     let mut sections = BTreeSet::new();
-    for s in ["quality"] {
-        sections.insert(s.to_string());
-    }
+    sections.insert(quality::SECTION.to_string());
     for file in [ls.default_section_names(), ls.own_section_names(tag)] {
         sections.extend(file);
     }
@@ -97,17 +106,18 @@ fn render(ls: &LangSettings, tag: &str, stopwords: &std::path::Path) -> anyhow::
             let builtin = toml::Table::try_from(quality::settings::QualitySettings::default())
                 .context("serialising the built-in quality defaults")?;
             for (k, v) in &builtin {
-                let (shown, from) = if spaceless && own_sub.as_ref().is_some_and(|t| t.contains_key(k)) {
-                    (&merged[k], format!("{own_file} [quality.spaceless]"))
-                } else if own.is_some_and(|t| t.contains_key(k)) {
-                    (&merged[k], own_file.clone())
-                } else if spaceless && default_sub.as_ref().is_some_and(|t| t.contains_key(k)) {
-                    (&merged[k], "default.toml [quality.spaceless]".to_string())
-                } else if let Some(v) = merged.get(k) {
-                    (v, "default.toml".to_string())
-                } else {
-                    (v, "built-in".to_string())
-                };
+                let (shown, from) =
+                    if spaceless && own_sub.as_ref().is_some_and(|t| t.contains_key(k)) {
+                        (&merged[k], format!("{own_file} [quality.spaceless]"))
+                    } else if own.is_some_and(|t| t.contains_key(k)) {
+                        (&merged[k], own_file.clone())
+                    } else if spaceless && default_sub.as_ref().is_some_and(|t| t.contains_key(k)) {
+                        (&merged[k], "default.toml [quality.spaceless]".to_string())
+                    } else if let Some(v) = merged.get(k) {
+                        (v, "default.toml".to_string())
+                    } else {
+                        (v, "built-in".to_string())
+                    };
                 out.push_str(&format!("{k} = {}  # {from}\n", value(shown)));
             }
             let ctx = BuildCtx {
@@ -122,10 +132,14 @@ fn render(ls: &LangSettings, tag: &str, stopwords: &std::path::Path) -> anyhow::
                 Ok(p) => {
                     let r = p.rules(unit);
                     match (&r.stopwords_path, &r.stopwords) {
-                        (Some(path), Some(sw)) => {
-                            out.push_str(&format!("# stop words: {} ({} words)\n", path.display(), sw.len()))
-                        }
-                        _ => out.push_str("# stop words: none for this language, the stop-word rule is skipped\n"),
+                        (Some(path), Some(sw)) => out.push_str(&format!(
+                            "# stop words: {} ({} words)\n",
+                            path.display(),
+                            sw.len()
+                        )),
+                        _ => out.push_str(
+                            "# stop words: none for this language, the stop-word rule is skipped\n",
+                        ),
                     }
                 }
                 Err(problems) => {
@@ -138,7 +152,11 @@ fn render(ls: &LangSettings, tag: &str, stopwords: &std::path::Path) -> anyhow::
         }
         let merged = ls.raw_section(Some(tag), &section);
         for (k, v) in &merged {
-            let from = if own.is_some_and(|t| t.contains_key(k)) { own_file.as_str() } else { "default.toml" };
+            let from = if own.is_some_and(|t| t.contains_key(k)) {
+                own_file.as_str()
+            } else {
+                "default.toml"
+            };
             out.push_str(&format!("{k} = {}  # {from}\n", value(v)));
         }
     }
@@ -157,14 +175,30 @@ mod tests {
             "[quality]\ngopher_min_words = 20\n[quality.spaceless]\ngopher_min_words = 40\n[words]\nmax_ratio = 0.1\n",
         )
         .unwrap();
-        std::fs::write(dir.path().join("fra_Latn.toml"), "[quality]\ngopher_dup_line_frac = 0.5\n").unwrap();
+        std::fs::write(
+            dir.path().join("fra_Latn.toml"),
+            "[quality]\ngopher_dup_line_frac = 0.5\n",
+        )
+        .unwrap();
         let ls = LangSettings::load(dir.path()).unwrap();
         let fr = render(&ls, "fra_Latn", dir.path()).unwrap();
-        assert!(fr.contains("gopher_dup_line_frac = 0.5  # fra_Latn.toml"), "{fr}");
+        assert!(
+            fr.contains("gopher_dup_line_frac = 0.5  # fra_Latn.toml"),
+            "{fr}"
+        );
         assert!(fr.contains("gopher_min_words = 20  # default.toml"), "{fr}");
-        assert!(fr.contains("gopher_top_2gram_frac = 0.2  # built-in"), "{fr}");
-        assert!(fr.contains("[words]\nmax_ratio = 0.1  # default.toml"), "{fr}");
+        assert!(
+            fr.contains("gopher_top_2gram_frac = 0.2  # built-in"),
+            "{fr}"
+        );
+        assert!(
+            fr.contains("[words]\nmax_ratio = 0.1  # default.toml"),
+            "{fr}"
+        );
         let zh = render(&ls, "zho_Hans", dir.path()).unwrap();
-        assert!(zh.contains("gopher_min_words = 40  # default.toml [quality.spaceless]"), "{zh}");
+        assert!(
+            zh.contains("gopher_min_words = 40  # default.toml [quality.spaceless]"),
+            "{zh}"
+        );
     }
 }

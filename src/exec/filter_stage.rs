@@ -124,7 +124,8 @@ mod tests {
     fn pii_annotations_become_counters() {
         let mut stats = StageStats::default();
         let mut doc = Doc::default();
-        doc.metadata.insert("pii".into(), serde_json::json!({"email": 2, "iban": 1}));
+        let counts = serde_json::json!({"email": 2, "iban": 1});
+        doc.metadata.insert("pii".into(), counts);
         count_kept(&mut stats, &doc);
         count_kept(&mut stats, &doc);
         assert_eq!(stats.counters.get("pii/email"), Some(&4));

@@ -37,7 +37,13 @@ pub enum PiiKind {
 
 impl PiiKind {
     /// Every kind, in matching priority (an e-mail wins over a phone number inside it).
-    pub const ALL: [PiiKind; 5] = [PiiKind::Email, PiiKind::Iban, PiiKind::Card, PiiKind::Ip, PiiKind::Phone];
+    pub const ALL: [PiiKind; 5] = [
+        PiiKind::Email,
+        PiiKind::Iban,
+        PiiKind::Card,
+        PiiKind::Ip,
+        PiiKind::Phone,
+    ];
 
     /// The name used in config, metadata and stats.
     pub fn as_str(self) -> &'static str {
@@ -117,7 +123,8 @@ impl PiiConfig {
         if self.kinds.is_empty() {
             out.push(ConfigProblem {
                 at: "filters.pii.kinds".into(),
-                message: "no kind of PII selected; remove [filters.pii] to switch redaction off".into(),
+                message: "no kind of PII selected; remove [filters.pii] to switch redaction off"
+                    .into(),
             });
         }
         out
@@ -198,7 +205,11 @@ fn emails(text: &str, out: &mut Vec<Span>) {
     for m in patterns().email.find_iter(text) {
         let local = &m.as_str()[..m.as_str().find('@').unwrap_or(0)];
         let (before, after) = around(text, m.start(), m.end());
-        if local.ends_with('.') || local.contains("..") || alnum(after) || before.is_some_and(|c| c == '@') {
+        if local.ends_with('.')
+            || local.contains("..")
+            || alnum(after)
+            || before.is_some_and(|c| c == '@')
+        {
             continue;
         }
         out.push(Span {
@@ -250,8 +261,14 @@ fn ips(text: &str, out: &mut Vec<Span>) {
         }
         // Dotted version numbers ("version 1.2.3.4", "v1.2.3.4") are not addresses.
         let head = text[..m.start()].trim_end();
-        let word = head.rsplit(|c: char| !c.is_alphabetic()).next().unwrap_or("");
-        if matches!(word.to_ascii_lowercase().as_str(), "v" | "ver" | "version" | "release" | "build") {
+        let word = head
+            .rsplit(|c: char| !c.is_alphabetic())
+            .next()
+            .unwrap_or("");
+        if matches!(
+            word.to_ascii_lowercase().as_str(),
+            "v" | "ver" | "version" | "release" | "build"
+        ) {
             continue;
         }
         if let Ok(ip) = m.as_str().parse::<Ipv4Addr>() {
@@ -310,14 +327,26 @@ fn iban_len(cc: &str) -> Option<usize> {
 
 /// ISO 13616 check: move the first four characters to the end, letters to numbers, mod 97 = 1.
 pub fn iban_valid(compact: &str) -> bool {
-    if compact.len() < 15 || !compact.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) {
+    if compact.len() < 15
+        || !compact
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+    {
         return false;
     }
     let (head, tail) = compact.split_at(4);
     let mut r: u32 = 0;
     for b in tail.bytes().chain(head.bytes()) {
-        let v = if b.is_ascii_digit() { (b - b'0') as u32 } else { (b - b'A') as u32 + 10 };
-        r = if v >= 10 { (r * 100 + v) % 97 } else { (r * 10 + v) % 97 };
+        let v = if b.is_ascii_digit() {
+            (b - b'0') as u32
+        } else {
+            (b - b'A') as u32 + 10
+        };
+        r = if v >= 10 {
+            (r * 100 + v) % 97
+        } else {
+            (r * 10 + v) % 97
+        };
     }
     r == 1
 }
@@ -326,7 +355,9 @@ pub fn iban_valid(compact: &str) -> bool {
 fn ibans(text: &str, out: &mut Vec<Span>) {
     for m in patterns().iban.find_iter(text) {
         let s = m.as_str();
-        let Some(len) = iban_len(&s[..2]) else { continue };
+        let Some(len) = iban_len(&s[..2]) else {
+            continue;
+        };
         // Take exactly the country's length (spaces do not count), then need a boundary.
         let mut n = 0;
         let mut end = None;
@@ -378,12 +409,16 @@ fn card_prefix_ok(d: &[u8]) -> bool {
     let p = |k: usize| -> u32 { d[..k].iter().fold(0, |a, b| a * 10 + (b - b'0') as u32) };
     match d[0] {
         b'4' => matches!(n, 13 | 16 | 19),
-        b'5' => (51..=55).contains(&p(2)) && n == 16 || matches!(p(2), 50 | 56..=58) && (12..=19).contains(&n),
+        b'5' => {
+            (51..=55).contains(&p(2)) && n == 16
+                || matches!(p(2), 50 | 56..=58) && (12..=19).contains(&n)
+        }
         b'2' => (2221..=2720).contains(&p(4)) && n == 16,
         b'3' => {
             matches!(p(2), 34 | 37) && n == 15
                 || (3528..=3589).contains(&p(4)) && (16..=19).contains(&n)
-                || (matches!(p(2), 36 | 38 | 39) || (300..=305).contains(&p(3))) && (14..=19).contains(&n)
+                || (matches!(p(2), 36 | 38 | 39) || (300..=305).contains(&p(3)))
+                    && (14..=19).contains(&n)
         }
         b'6' => (16..=19).contains(&n),
         _ => false,
@@ -401,7 +436,8 @@ fn card_groups_ok(s: &str) -> bool {
         return false;
     }
     let groups: Vec<usize> = s.split(seps[0]).map(str::len).collect();
-    let fours = groups[..groups.len() - 1].iter().all(|&g| g == 4) && (1..=4).contains(&groups[groups.len() - 1]);
+    let fours = groups[..groups.len() - 1].iter().all(|&g| g == 4)
+        && (1..=4).contains(&groups[groups.len() - 1]);
     fours || groups == [4, 6, 4] || groups == [4, 6, 5]
 }
 
@@ -410,7 +446,9 @@ fn cards(text: &str, out: &mut Vec<Span>) {
     for m in patterns().card.find_iter(text) {
         let mut s = m.as_str();
         let (before, _) = around(text, m.start(), m.end());
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '.' || c == ',' || c == '-' || c == '+') {
+        if before
+            .is_some_and(|c| c.is_alphanumeric() || c == '.' || c == ',' || c == '-' || c == '+')
+        {
             continue;
         }
         // The regex is greedy: a card followed by another number is retried without its trailing groups.
@@ -445,7 +483,7 @@ fn phone_ok(s: &str) -> bool {
         return false;
     }
     let groups: Vec<&str> = s
-        .split(|c: char| matches!(c, ' ' | '.' | '-' | '/' | '(' | ')'))
+        .split([' ', '.', '-', '/', '(', ')'])
         .filter(|g| !g.is_empty())
         .collect();
     if let Some(rest) = s.strip_prefix('+') {
@@ -459,9 +497,17 @@ fn phone_ok(s: &str) -> bool {
         let compact = groups.len() == 1 && (10..=15).contains(&digits);
         return (8..=15).contains(&digits) && (ok_groups || compact);
     }
-    let seps: Vec<char> = s.chars().filter(|c| matches!(c, ' ' | '.' | '-' | '/')).collect();
+    let seps: Vec<char> = s
+        .chars()
+        .filter(|c| matches!(c, ' ' | '.' | '-' | '/'))
+        .collect();
     // North American: (NXX) NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX, NXX NXX XXXX.
-    if digits == 10 && groups.len() == 3 && groups[0].len() == 3 && groups[1].len() == 3 && groups[2].len() == 4 {
+    if digits == 10
+        && groups.len() == 3
+        && groups[0].len() == 3
+        && groups[1].len() == 3
+        && groups[2].len() == 4
+    {
         let paren = s.starts_with('(') && s[1..].find(')') == Some(3);
         let same = seps.windows(2).all(|w| w[0] == w[1]);
         let area_ok = !groups[0].starts_with(['0', '1']) && !groups[1].starts_with(['0', '1']);
@@ -471,7 +517,10 @@ fn phone_ok(s: &str) -> bool {
     }
     // National with trunk prefix 0: 0AA[A..] followed by groups of 2–4 digits, 10–12 digits,
     // at least two groups; dotted layouts need 5 groups (01.23.45.67.89), which rules out dates.
-    if s.trim_start_matches('(').starts_with('0') && (10..=12).contains(&digits) && groups.len() >= 2 {
+    if s.trim_start_matches('(').starts_with('0')
+        && (10..=12).contains(&digits)
+        && groups.len() >= 2
+    {
         let first_ok = (2..=5).contains(&groups[0].len());
         let rest_ok = groups[1..].iter().all(|g| (2..=8).contains(&g.len()));
         let dotted = seps.contains(&'.');
@@ -597,15 +646,39 @@ mod tests {
 
     #[test]
     fn replaces_values_and_leaves_decoys() {
-        assert_eq!(redact("Write to jean.dupont@example.org today."), "Write to <EMAIL> today.");
-        assert_eq!(redact("IBAN DE89 3704 0044 0532 0130 00, BIC X"), "IBAN <IBAN>, BIC X");
-        assert_eq!(redact("IBAN DE89 3704 0044 0532 0130 01."), "IBAN DE89 3704 0044 0532 0130 01.");
+        assert_eq!(
+            redact("Write to jean.dupont@example.org today."),
+            "Write to <EMAIL> today."
+        );
+        assert_eq!(
+            redact("IBAN DE89 3704 0044 0532 0130 00, BIC X"),
+            "IBAN <IBAN>, BIC X"
+        );
+        assert_eq!(
+            redact("IBAN DE89 3704 0044 0532 0130 01."),
+            "IBAN DE89 3704 0044 0532 0130 01."
+        );
         assert_eq!(redact("card 4111 1111 1111 1111 exp"), "card <CARD> exp");
-        assert_eq!(redact("card 4111 1111 1111 1112 exp"), "card 4111 1111 1111 1112 exp");
-        assert_eq!(redact("from 8.8.8.8 and 192.168.1.1 and 203.0.113.5"), "from <IP> and 192.168.1.1 and 203.0.113.5");
-        assert_eq!(redact("v6 2606:4700:4700::1111 not 2001:db8::1 nor fe80::1"), "v6 <IP> not 2001:db8::1 nor fe80::1");
-        assert_eq!(redact("Call +33 1 23 45 67 89 or (212) 555-0143."), "Call <PHONE> or <PHONE>.");
-        assert_eq!(redact("Tél. 01 23 45 67 89, fax 030 1234567"), "Tél. <PHONE>, fax <PHONE>");
+        assert_eq!(
+            redact("card 4111 1111 1111 1112 exp"),
+            "card 4111 1111 1111 1112 exp"
+        );
+        assert_eq!(
+            redact("from 8.8.8.8 and 192.168.1.1 and 203.0.113.5"),
+            "from <IP> and 192.168.1.1 and 203.0.113.5"
+        );
+        assert_eq!(
+            redact("v6 2606:4700:4700::1111 not 2001:db8::1 nor fe80::1"),
+            "v6 <IP> not 2001:db8::1 nor fe80::1"
+        );
+        assert_eq!(
+            redact("Call +33 1 23 45 67 89 or (212) 555-0143."),
+            "Call <PHONE> or <PHONE>."
+        );
+        assert_eq!(
+            redact("Tél. 01 23 45 67 89, fax 030 1234567"),
+            "Tél. <PHONE>, fax <PHONE>"
+        );
         for decoy in [
             "In 1998 the price was $1,299.99 (about 1 200 €).",
             "Born 12.05.1980, died 2024-05-01; ISBN 978-3-16-148410-0 and ISBN 0-306-40615-2.",

@@ -99,14 +99,23 @@ impl LangSettings {
 
     /// Names of the tables in `default.toml`.
     pub fn default_section_names(&self) -> Vec<String> {
-        self.default.iter().filter(|(_, v)| v.is_table()).map(|(k, _)| k.clone()).collect()
+        self.default
+            .iter()
+            .filter(|(_, v)| v.is_table())
+            .map(|(k, _)| k.clone())
+            .collect()
     }
 
     /// Names of the tables in the language's own file.
     pub fn own_section_names(&self, lang: &str) -> Vec<String> {
         self.per_lang
             .get(lang)
-            .map(|t| t.iter().filter(|(_, v)| v.is_table()).map(|(k, _)| k.clone()).collect())
+            .map(|t| {
+                t.iter()
+                    .filter(|(_, v)| v.is_table())
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

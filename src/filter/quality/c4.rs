@@ -49,7 +49,8 @@ fn citation_re() -> &'static Regex {
 
 fn has_lorem_ipsum(text: &str) -> bool {
     let b = text.as_bytes();
-    memchr::memmem::find_iter(b, b"orem ipsum").any(|i| i > 0 && b[i - 1].eq_ignore_ascii_case(&b'l'))
+    memchr::memmem::find_iter(b, b"orem ipsum")
+        .any(|i| i > 0 && b[i - 1].eq_ignore_ascii_case(&b'l'))
 }
 
 /// Apply the C4 rules: drops, or the cleaned document.
@@ -88,7 +89,10 @@ pub fn check(
         let mut line: std::borrow::Cow<str> = raw.into();
         let rule = 'rule: {
             if let Some(max) = s.c4_line_max_word_chars.get() {
-                if line.split_whitespace().any(|w| w.chars().count() as f64 > max) {
+                if line
+                    .split_whitespace()
+                    .any(|w| w.chars().count() as f64 > max)
+                {
                     break 'rule Some(0);
                 }
             }
@@ -137,7 +141,10 @@ pub fn check(
     if kept_lines == 0 {
         return Err(Fail {
             rule: "c4_no_lines_left",
-            detail: format!("c4_no_lines_left: {} lines removed", out.removed.iter().sum::<u32>()),
+            detail: format!(
+                "c4_no_lines_left: {} lines removed",
+                out.removed.iter().sum::<u32>()
+            ),
         });
     }
     below("c4_min_sentences", sentences as f64, s.c4_min_sentences)?;
@@ -170,22 +177,40 @@ mod tests {
 
     fn run(text: &str) -> Result<Cleaned, Fail> {
         let s = QualitySettings::default();
-        check(text, Unit::Words, &s, &[], &boilerplate_matcher(&s).unwrap())
+        check(
+            text,
+            Unit::Words,
+            &s,
+            &[],
+            &boilerplate_matcher(&s).unwrap(),
+        )
     }
 
     #[test]
     fn boilerplate_lines_are_removed_and_counted() {
         let c = run("A real sentence of prose here.\nPlease enable JavaScript to view.\nThis site uses cookies for things.\nMenu\n\nAnother real sentence[1] here.").unwrap();
-        assert_eq!(c.text.as_deref(), Some("A real sentence of prose here.\n\nAnother real sentence here."));
+        assert_eq!(
+            c.text.as_deref(),
+            Some("A real sentence of prose here.\n\nAnother real sentence here.")
+        );
         assert_eq!(c.removed, [0, 0, 1, 1, 1]);
         assert_eq!(c.citations, 1);
-        assert!(run("Clean text with enough words.\nAnd a second line.").unwrap().text.is_none());
+        assert!(run("Clean text with enough words.\nAnd a second line.")
+            .unwrap()
+            .text
+            .is_none());
     }
 
     #[test]
     fn lorem_ipsum_and_braces_drop() {
-        assert_eq!(run("Lorem ipsum dolor sit amet.").unwrap_err().rule, "c4_lorem_ipsum");
-        assert_eq!(run("function f() { return 1; }").unwrap_err().rule, "c4_curly_bracket");
+        assert_eq!(
+            run("Lorem ipsum dolor sit amet.").unwrap_err().rule,
+            "c4_lorem_ipsum"
+        );
+        assert_eq!(
+            run("function f() { return 1; }").unwrap_err().rule,
+            "c4_curly_bracket"
+        );
         assert_eq!(run("Menu\nHome").unwrap_err().rule, "c4_no_lines_left");
     }
 }

@@ -8,7 +8,22 @@ use super::{above, below, Fail, View};
 
 /// Characters that open a bulleted line.
 fn is_bullet(c: char) -> bool {
-    matches!(c, '•' | '‣' | '◦' | '▪' | '●' | '○' | '■' | '□' | '➢' | '►' | '-' | '*' | '·' | '–')
+    matches!(
+        c,
+        '•' | '‣'
+            | '◦'
+            | '▪'
+            | '●'
+            | '○'
+            | '■'
+            | '□'
+            | '➢'
+            | '►'
+            | '-'
+            | '*'
+            | '·'
+            | '–'
+    )
 }
 
 /// Apply the Gopher quality rules.
@@ -24,11 +39,19 @@ pub fn check(v: &View, s: &QualitySettings, stop: Option<&StopWords>) -> Result<
     let per_word = n.max(1.0);
     if s.gopher_hash_word_ratio.get().is_some() {
         let hashes = memchr::memchr_iter(b'#', v.text.as_bytes()).count() as f64;
-        above("gopher_hash_word_ratio", hashes / per_word, s.gopher_hash_word_ratio)?;
+        above(
+            "gopher_hash_word_ratio",
+            hashes / per_word,
+            s.gopher_hash_word_ratio,
+        )?;
     }
     if s.gopher_ellipsis_word_ratio.get().is_some() {
         let ell = (v.text.matches("...").count() + v.text.matches('…').count()) as f64;
-        above("gopher_ellipsis_word_ratio", ell / per_word, s.gopher_ellipsis_word_ratio)?;
+        above(
+            "gopher_ellipsis_word_ratio",
+            ell / per_word,
+            s.gopher_ellipsis_word_ratio,
+        )?;
     }
     let lines = v.lines.len().max(1) as f64;
     if s.gopher_bullet_lines.get().is_some() {
@@ -42,7 +65,11 @@ pub fn check(v: &View, s: &QualitySettings, stop: Option<&StopWords>) -> Result<
             .iter()
             .filter(|l| l.trim_start().chars().next().is_some_and(is_bullet) && !exempt(l))
             .count() as f64;
-        above("gopher_bullet_lines", bullets / lines, s.gopher_bullet_lines)?;
+        above(
+            "gopher_bullet_lines",
+            bullets / lines,
+            s.gopher_bullet_lines,
+        )?;
     }
     if s.gopher_ellipsis_lines.get().is_some() {
         let ell = v
@@ -53,22 +80,40 @@ pub fn check(v: &View, s: &QualitySettings, stop: Option<&StopWords>) -> Result<
                 l.ends_with("...") || l.ends_with('…')
             })
             .count() as f64;
-        above("gopher_ellipsis_lines", ell / lines, s.gopher_ellipsis_lines)?;
+        above(
+            "gopher_ellipsis_lines",
+            ell / lines,
+            s.gopher_ellipsis_lines,
+        )?;
     }
     if s.gopher_alpha_words.get().is_some() {
         // Over whitespace tokens; for character units (few spaces), over the units.
         let (all, alpha) = match v.unit {
             Unit::Words => token_counts(v.text),
-            Unit::Chars => (v.words.len(), v.words.iter().filter(|w| w.text.chars().any(char::is_alphabetic)).count()),
+            Unit::Chars => (
+                v.words.len(),
+                v.words
+                    .iter()
+                    .filter(|w| w.text.chars().any(char::is_alphabetic))
+                    .count(),
+            ),
         };
         if all > 0 {
-            below("gopher_alpha_words", alpha as f64 / all as f64, s.gopher_alpha_words)?;
+            below(
+                "gopher_alpha_words",
+                alpha as f64 / all as f64,
+                s.gopher_alpha_words,
+            )?;
         }
     }
     if let (Some(stop), Some(min)) = (stop, s.gopher_min_stop_words.get()) {
         let enough = min.ceil() as usize;
         let found = stop.distinct(v.text, &v.words, v.unit, enough);
-        below("gopher_min_stop_words", found as f64, s.gopher_min_stop_words)?;
+        below(
+            "gopher_min_stop_words",
+            found as f64,
+            s.gopher_min_stop_words,
+        )?;
     }
     Ok(())
 }

@@ -124,7 +124,11 @@ fn merge(into: &mut toml::Table, over: &toml::Table) {
 /// The raw `[quality]` table in force for `lang` with words counted as `unit`: `default.toml`,
 /// then (for character units) its `[quality.spaceless]`, then the language's file, then (for
 /// character units) the language's `[quality.spaceless]`.
-pub fn raw_settings(ls: &super::settings::LangSettings, lang: Option<&str>, unit: Unit) -> toml::Table {
+pub fn raw_settings(
+    ls: &super::settings::LangSettings,
+    lang: Option<&str>,
+    unit: Unit,
+) -> toml::Table {
     let mut t = ls.default_section(SECTION).cloned().unwrap_or_default();
     let sub = |t: &toml::Table| match t.get(SPACELESS) {
         Some(toml::Value::Table(x)) => Some(x.clone()),
@@ -168,10 +172,20 @@ pub struct Rules {
 
 impl Profile {
     /// Resolve the settings of `lang` (`None`: the default).
-    pub fn build(cfg: &QualityFilterConfig, ctx: &BuildCtx, lang: Option<&str>) -> Result<Profile, Vec<ConfigProblem>> {
+    pub fn build(
+        cfg: &QualityFilterConfig,
+        ctx: &BuildCtx,
+        lang: Option<&str>,
+    ) -> Result<Profile, Vec<ConfigProblem>> {
         let at = |unit: Unit| {
-            let file = lang.filter(|l| ctx.settings.own_section(l, SECTION).is_some()).unwrap_or("default");
-            let table = if unit == Unit::Chars { "[quality] + [quality.spaceless]" } else { "[quality]" };
+            let file = lang
+                .filter(|l| ctx.settings.own_section(l, SECTION).is_some())
+                .unwrap_or("default");
+            let table = if unit == Unit::Chars {
+                "[quality] + [quality.spaceless]"
+            } else {
+                "[quality]"
+            };
             format!("{}/{file}.toml {table}", ctx.settings.dir().display())
         };
         let mut problems = Vec::new();
@@ -180,7 +194,12 @@ impl Profile {
             let raw = raw_settings(&ctx.settings, lang, unit);
             let r = toml::Value::Table(raw)
                 .try_into::<QualitySettings>()
-                .map_err(|e| vec![ConfigProblem { at: at(unit), message: e.to_string() }])
+                .map_err(|e| {
+                    vec![ConfigProblem {
+                        at: at(unit),
+                        message: e.to_string(),
+                    }]
+                })
                 .and_then(|s| Rules::new(s, &cfg.stopwords_dir, lang, &at(unit)));
             match r {
                 Ok(r) => rules.push(r),
@@ -218,7 +237,12 @@ impl Profile {
 
 impl Rules {
     /// Rules from merged settings; `at` names the settings for error messages.
-    pub fn new(settings: QualitySettings, stopwords_dir: &Path, lang: Option<&str>, at: &str) -> Result<Rules, Vec<ConfigProblem>> {
+    pub fn new(
+        settings: QualitySettings,
+        stopwords_dir: &Path,
+        lang: Option<&str>,
+        at: &str,
+    ) -> Result<Rules, Vec<ConfigProblem>> {
         let problem = |message: String| {
             vec![ConfigProblem {
                 at: at.to_string(),
@@ -227,14 +251,19 @@ impl Rules {
         };
         let path = match settings.stopwords.as_str() {
             "none" => None,
-            "auto" => lang.map(|l| stopwords_dir.join(format!("{l}.txt"))).filter(|p| p.is_file()),
+            "auto" => lang
+                .map(|l| stopwords_dir.join(format!("{l}.txt")))
+                .filter(|p| p.is_file()),
             p => Some(PathBuf::from(p)),
         };
         let stopwords = match (&path, settings.gopher_min_stop_words) {
-            (Some(p), Limit::At(_)) => Some(StopWords::load(p).map_err(|e| problem(format!("stopwords: {e}")))?),
+            (Some(p), Limit::At(_)) => {
+                Some(StopWords::load(p).map_err(|e| problem(format!("stopwords: {e}")))?)
+            }
             _ => None,
         };
-        let matcher = c4::boilerplate_matcher(&settings).map_err(|e| problem(format!("c4_policy_phrases: {e}")))?;
+        let matcher = c4::boilerplate_matcher(&settings)
+            .map_err(|e| problem(format!("c4_policy_phrases: {e}")))?;
         Ok(Rules {
             extra_terminal: settings.extra_terminal_punctuation.chars().collect(),
             settings,
@@ -311,7 +340,11 @@ impl<'a> View<'a> {
         text::words_into(text, unit, &mut words);
         View {
             text,
-            chars: if text.is_ascii() { text.len() } else { text.chars().count() },
+            chars: if text.is_ascii() {
+                text.len()
+            } else {
+                text.chars().count()
+            },
             lines: text::lines(text).collect(),
             words,
             unit,
@@ -349,7 +382,13 @@ impl Rules {
         match &cleaned.text {
             Some(t) => {
                 let lines: Vec<&str> = text::lines(t).collect();
-                fineweb::check(t, &lines, text::count_words(t, unit), s, &self.extra_terminal)?
+                fineweb::check(
+                    t,
+                    &lines,
+                    text::count_words(t, unit),
+                    s,
+                    &self.extra_terminal,
+                )?
             }
             None => fineweb::check(text, &v.lines, v.words.len(), s, &self.extra_terminal)?,
         }
@@ -371,7 +410,8 @@ pub struct QualityFilter {
 impl QualityFilter {
     /// The profile in force for a language.
     pub fn profile(&self, lang: Option<&str>) -> &Profile {
-        lang.and_then(|l| self.profiles.get(l)).unwrap_or(&self.default)
+        lang.and_then(|l| self.profiles.get(l))
+            .unwrap_or(&self.default)
     }
 }
 

@@ -101,13 +101,29 @@ pub fn check(v: &View, s: &QualitySettings) -> Result<(), Fail> {
     if s.gopher_dup_para_frac.get().is_some() || s.gopher_dup_para_char_frac.get().is_some() {
         let paras = paragraphs(v.text);
         let (n, c) = find_duplicates(paras.iter().copied());
-        above("gopher_dup_para_frac", n as f64 / paras.len().max(1) as f64, s.gopher_dup_para_frac)?;
-        above("gopher_dup_para_char_frac", c as f64 / chars, s.gopher_dup_para_char_frac)?;
+        above(
+            "gopher_dup_para_frac",
+            n as f64 / paras.len().max(1) as f64,
+            s.gopher_dup_para_frac,
+        )?;
+        above(
+            "gopher_dup_para_char_frac",
+            c as f64 / chars,
+            s.gopher_dup_para_char_frac,
+        )?;
     }
     if s.gopher_dup_line_frac.get().is_some() || s.gopher_dup_line_char_frac.get().is_some() {
         let (n, c) = find_duplicates(v.lines.iter().copied());
-        above("gopher_dup_line_frac", n as f64 / v.lines.len().max(1) as f64, s.gopher_dup_line_frac)?;
-        above("gopher_dup_line_char_frac", c as f64 / chars, s.gopher_dup_line_char_frac)?;
+        above(
+            "gopher_dup_line_frac",
+            n as f64 / v.lines.len().max(1) as f64,
+            s.gopher_dup_line_frac,
+        )?;
+        above(
+            "gopher_dup_line_char_frac",
+            c as f64 / chars,
+            s.gopher_dup_line_char_frac,
+        )?;
     }
     if v.words.len() < s.gopher_ngram_min_words as usize {
         return Ok(());
@@ -133,7 +149,11 @@ pub fn check(v: &View, s: &QualitySettings) -> Result<(), Fail> {
     let mut seen = HashSet::with_capacity(v.words.len());
     for (rule, n, limit) in dup {
         if limit.get().is_some() {
-            above(rule, dup_gram_chars(&v.words, n, &mut seen) as f64 / chars, limit)?;
+            above(
+                rule,
+                dup_gram_chars(&v.words, n, &mut seen) as f64 / chars,
+                limit,
+            )?;
         }
     }
     Ok(())
@@ -147,7 +167,10 @@ mod tests {
     #[test]
     fn paragraphs_split_on_blank_lines() {
         assert_eq!(paragraphs("a\nb\n\n \nc\n"), ["a\nb", "c"]);
-        assert_eq!(find_duplicates(["x", "yy", "x", "yy", "yy"].into_iter()), (3, 5));
+        assert_eq!(
+            find_duplicates(["x", "yy", "x", "yy", "yy"].into_iter()),
+            (3, 5)
+        );
     }
 
     #[test]

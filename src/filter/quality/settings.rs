@@ -59,7 +59,9 @@ impl<'de> Deserialize<'de> for Limit {
                 if x.is_finite() && x >= 0.0 {
                     Ok(Limit::At(x))
                 } else {
-                    Err(E::custom(format!("threshold {x} must be a non-negative number")))
+                    Err(E::custom(format!(
+                        "threshold {x} must be a non-negative number"
+                    )))
                 }
             }
         }

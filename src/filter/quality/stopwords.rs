@@ -21,7 +21,8 @@ pub struct StopWords {
 impl StopWords {
     /// Read a list: one word per line, `#` starts a comment.
     pub fn load(path: &Path) -> Result<StopWords, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let words: Vec<String> = text
             .lines()
             .map(|l| l.split('#').next().unwrap_or("").trim().to_lowercase())
@@ -38,7 +39,11 @@ impl StopWords {
             return Err("the stop-word list is empty".into());
         }
         let matcher = AhoCorasick::new(&words).map_err(|e| e.to_string())?;
-        let index = words.iter().enumerate().map(|(i, w)| (w.clone(), i as u32)).collect();
+        let index = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.clone(), i as u32))
+            .collect();
         Ok(StopWords {
             index,
             matcher,

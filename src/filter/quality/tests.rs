@@ -45,14 +45,22 @@ fn prose_is_kept_and_reasons_name_the_rule() {
     let expected = Verdict::drop("gopher_dup_para_frac", "gopher_dup_para_frac: 0.667 > 0.30");
     assert_eq!(f.check(&mut rep), expected);
     let mut lines = doc("eng_Latn", &format!("{PROSE}\n{PROSE}"));
-    assert_eq!(f.check(&mut lines), Verdict::drop("gopher_dup_line_frac", "gopher_dup_line_frac: 0.50 > 0.30"));
+    assert_eq!(
+        f.check(&mut lines),
+        Verdict::drop("gopher_dup_line_frac", "gopher_dup_line_frac: 0.50 > 0.30")
+    );
 }
 
 #[test]
 fn thresholds_come_from_the_language_file_and_can_be_switched_off() {
-    let f = filter_with("[quality]\ngopher_min_words = 10\n", &[("fra_Latn", "[quality]\ngopher_min_words = false\n")]);
+    let f = filter_with(
+        "[quality]\ngopher_min_words = 10\n",
+        &[("fra_Latn", "[quality]\ngopher_min_words = false\n")],
+    );
     let mut en = doc("eng_Latn", "Too short of a text to pass.");
-    assert!(matches!(f.check(&mut en), Verdict::Drop { ref reason, ref detail } if reason == "gopher_min_words" && detail == "gopher_min_words: 7 < 10"));
+    assert!(
+        matches!(f.check(&mut en), Verdict::Drop { ref reason, ref detail } if reason == "gopher_min_words" && detail == "gopher_min_words: 7 < 10")
+    );
     let mut fr = doc("fra_Latn", "Un texte court mais bien formé.");
     assert_eq!(f.check(&mut fr), Verdict::Keep);
 }
@@ -67,10 +75,16 @@ fn stop_words_only_where_a_list_exists() {
         .join(" ")
         + ".";
     let mut en = doc("eng_Latn", &no_stop);
-    assert!(matches!(f.check(&mut en), Verdict::Drop { ref reason, .. } if reason == "gopher_min_stop_words"), "{:?}", f.check(&mut en.clone()));
+    assert!(
+        matches!(f.check(&mut en), Verdict::Drop { ref reason, .. } if reason == "gopher_min_stop_words"),
+        "{:?}",
+        f.check(&mut en.clone())
+    );
     // No list for this language: the rule is skipped.
     let mut xx = doc("ell_Latn", &no_stop);
-    assert!(!matches!(f.check(&mut xx), Verdict::Drop { ref reason, .. } if reason == "gopher_min_stop_words"));
+    assert!(
+        !matches!(f.check(&mut xx), Verdict::Drop { ref reason, .. } if reason == "gopher_min_stop_words")
+    );
 }
 
 #[test]
@@ -79,10 +93,16 @@ fn code_skips_and_lines_are_cleaned_with_counts() {
     let mut code = doc("code_rust", "fn main() { println!(\"{}\", 1); }");
     code.kind = Kind::Code;
     assert_eq!(f.check(&mut code), Verdict::Keep);
-    let mut d = doc("eng_Latn", &format!("{PROSE}\nThis website uses cookies to improve your experience.\nHome"));
+    let mut d = doc(
+        "eng_Latn",
+        &format!("{PROSE}\nThis website uses cookies to improve your experience.\nHome"),
+    );
     assert_eq!(f.check(&mut d), Verdict::Keep);
     assert_eq!(d.text, PROSE);
-    assert_eq!(d.metadata["quality"], json!({"c4_line_min_words": 1, "c4_line_policy": 1}));
+    assert_eq!(
+        d.metadata["quality"],
+        json!({"c4_line_min_words": 1, "c4_line_policy": 1})
+    );
 }
 
 #[test]

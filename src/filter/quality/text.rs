@@ -167,30 +167,122 @@ fn chars_into<'a>(text: &'a str, out: &mut Vec<Word<'a>>) {
 
 /// Non-blank lines, without their line ending.
 pub fn lines(text: &str) -> impl Iterator<Item = &str> {
-    text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).filter(|l| !l.trim().is_empty())
+    text.split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .filter(|l| !l.trim().is_empty())
 }
 
 /// Characters that close a quotation or bracket and may follow the final punctuation.
 fn is_closer(c: char) -> bool {
-    matches!(c, '"' | '\'' | '”' | '’' | '»' | '›' | ')' | ']' | '」' | '』' | '）' | '】' | '》' | '〉' | '*' | '_')
+    matches!(
+        c,
+        '"' | '\''
+            | '”'
+            | '’'
+            | '»'
+            | '›'
+            | ')'
+            | ']'
+            | '」'
+            | '』'
+            | '）'
+            | '】'
+            | '》'
+            | '〉'
+            | '*'
+            | '_'
+    )
 }
 
 /// Sentence-final punctuation of every script (Unicode Sentence_Terminal, Basic Multilingual
 /// Plane, plus the Tibetan shad).
 pub fn is_terminal(c: char) -> bool {
-    matches!(c,
-        '.' | '!' | '?' | '։' | '؞' | '؟' | '۔' | '܀' | '܁' | '܂' | '߹' | '।' | '॥' | '၊' | '။'
-        | '።' | '፧' | '፨' | '᙮' | '᜵' | '᜶' | '។' | '៕' | '᠃' | '᠉' | '᥄' | '᥅' | '᪨' | '᪩' | '᪪'
-        | '᪫' | '᭚' | '᭛' | '᭞' | '᭟' | '᰻' | '᰼' | '᱾' | '᱿' | '‼' | '‽' | '⁇' | '⁈' | '⁉' | '⸮'
-        | '⸼' | '。' | '꓿' | '꘎' | '꘏' | '꛳' | '꛷' | '꡶' | '꡷' | '꣎' | '꣏' | '꤯' | '꧈' | '꧉'
-        | '꩝' | '꩞' | '꩟' | '꫰' | '꫱' | '꯫' | '﹒' | '﹖' | '﹗' | '！' | '．' | '？' | '｡'
-        | '།' | '༎' | '…'
-        | '․') // ONE DOT LEADER, the usual stand-in for the Armenian full stop ։
+    matches!(
+        c,
+        '.' | '!'
+            | '?'
+            | '։'
+            | '؞'
+            | '؟'
+            | '۔'
+            | '܀'
+            | '܁'
+            | '܂'
+            | '߹'
+            | '।'
+            | '॥'
+            | '၊'
+            | '။'
+            | '።'
+            | '፧'
+            | '፨'
+            | '᙮'
+            | '᜵'
+            | '᜶'
+            | '។'
+            | '៕'
+            | '᠃'
+            | '᠉'
+            | '᥄'
+            | '᥅'
+            | '᪨'
+            | '᪩'
+            | '᪪'
+            | '᪫'
+            | '᭚'
+            | '᭛'
+            | '᭞'
+            | '᭟'
+            | '᰻'
+            | '᰼'
+            | '᱾'
+            | '᱿'
+            | '‼'
+            | '‽'
+            | '⁇'
+            | '⁈'
+            | '⁉'
+            | '⸮'
+            | '⸼'
+            | '。'
+            | '꓿'
+            | '꘎'
+            | '꘏'
+            | '꛳'
+            | '꛷'
+            | '꡶'
+            | '꡷'
+            | '꣎'
+            | '꣏'
+            | '꤯'
+            | '꧈'
+            | '꧉'
+            | '꩝'
+            | '꩞'
+            | '꩟'
+            | '꫰'
+            | '꫱'
+            | '꯫'
+            | '﹒'
+            | '﹖'
+            | '﹗'
+            | '！'
+            | '．'
+            | '？'
+            | '｡'
+            | '།'
+            | '༎'
+            | '…'
+            | '․'
+    ) // ONE DOT LEADER, the usual stand-in for the Armenian full stop ։
 }
 
 /// Clause punctuation that ends a line of running prose (`,` `;` `:` in every script).
 pub fn is_clause_punct(c: char) -> bool {
-    matches!(c, ',' | ';' | ':' | '،' | '؛' | '、' | '，' | '；' | '：' | '፣' | '፤' | '፥' | '༔' | '་')
+    matches!(
+        c,
+        ',' | ';' | ':' | '،' | '؛' | '、' | '，' | '；' | '：' | '፣' | '፤' | '፥' | '༔' | '་'
+    )
 }
 
 /// The last character of a line that is not a closing quote or bracket.
@@ -209,7 +301,9 @@ pub fn ends_with_terminal(line: &str, extra: &[char]) -> bool {
     if l.ends_with("፡፡") {
         return true;
     }
-    l.chars().next_back().is_some_and(|c| is_terminal(c) || extra.contains(&c))
+    l.chars()
+        .next_back()
+        .is_some_and(|c| is_terminal(c) || extra.contains(&c))
 }
 
 /// Sentences in a line: runs of terminal punctuation that end the line or are followed by a
@@ -236,9 +330,7 @@ pub fn sentences_in_line(line: &str, extra: &[char]) -> usize {
         }
         open |= c.is_alphanumeric();
     }
-    if in_run {
-        n += 1;
-    } else if open {
+    if in_run || open {
         n += 1;
     }
     n.max(1)
@@ -256,24 +348,49 @@ mod tests {
 
     #[test]
     fn words_are_trimmed_of_punctuation() {
-        assert_eq!(words("Hello, world! — «oui» 42.", Unit::Words), ["Hello", "world", "oui", "42"]);
+        assert_eq!(
+            words("Hello, world! — «oui» 42.", Unit::Words),
+            ["Hello", "world", "oui", "42"]
+        );
         assert_eq!(words("ሰው፡ሁሉ", Unit::Words), ["ሰው", "ሁሉ"]);
     }
 
     #[test]
     fn spaceless_scripts_count_letters() {
-        assert_eq!(words("人人生而自由。iPhone 15", Unit::Chars), ["人", "人", "生", "而", "自", "由", "iPhone", "15"]);
+        assert_eq!(
+            words("人人生而自由。iPhone 15", Unit::Chars),
+            ["人", "人", "生", "而", "自", "由", "iPhone", "15"]
+        );
         // Thai vowel marks stay with their consonant.
         let th = words("สิทธิ", Unit::Chars);
         assert_eq!(th.len(), 3, "{th:?}");
-        assert_eq!(guess_unit("人人生而自由,在尊严和权利上一律平等。"), Unit::Chars);
-        assert_eq!(guess_unit("Tous les êtres humains naissent libres."), Unit::Words);
+        assert_eq!(
+            guess_unit("人人生而自由,在尊严和权利上一律平等。"),
+            Unit::Chars
+        );
+        assert_eq!(
+            guess_unit("Tous les êtres humains naissent libres."),
+            Unit::Words
+        );
         assert_eq!(count_words("人人生而自由", Unit::Chars), 6);
     }
 
     #[test]
     fn terminal_punctuation_of_many_scripts() {
-        for l in ["End.", "¿Qué?", "终。", "समाप्त।", "ختم؟", "ختم۔", "ያበቃል።", "ያበቃል፡፡", "«Fin.»", "He said \"no.\"", "ཚར།", "Վերջ․"] {
+        for l in [
+            "End.",
+            "¿Qué?",
+            "终。",
+            "समाप्त।",
+            "ختم؟",
+            "ختم۔",
+            "ያበቃል።",
+            "ያበቃል፡፡",
+            "«Fin.»",
+            "He said \"no.\"",
+            "ཚར།",
+            "Վերջ․",
+        ] {
             assert!(ends_with_terminal(l, &[]), "{l}");
         }
         for l in ["Menu", "Read more...", "and so…", "whereas,"] {
