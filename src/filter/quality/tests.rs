@@ -120,3 +120,48 @@ fn numbers_in_details() {
     assert_eq!(num(0.4217), "0.422");
     assert_eq!(num(50.0), "50");
 }
+
+#[test]
+fn shipped_default_toml_equals_the_built_in_defaults() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/filters/default.toml"))
+            .unwrap();
+    let mut table: toml::Table = text.parse().unwrap();
+    let mut q = table.remove("quality").unwrap().as_table().unwrap().clone();
+    assert!(
+        q.remove(SPACELESS).is_some(),
+        "default.toml has [quality.spaceless]"
+    );
+    let shipped: QualitySettings = toml::Value::Table(q.clone()).try_into().unwrap();
+    assert_eq!(shipped, QualitySettings::default());
+    // Every rule is written out (with its source comment), not left to the built-in value.
+    let builtin = toml::Table::try_from(QualitySettings::default()).unwrap();
+    for k in builtin.keys() {
+        assert!(q.contains_key(k), "filters/default.toml lacks {k}");
+    }
+}
+
+#[test]
+fn pipeline_tables_parse_and_reject_unknown_keys() {
+    let cfg: crate::filter::FiltersConfig = toml::from_str(
+        "[quality]\nannotate = false\n[pii]\nkinds = [\"email\", \"iban\"]\n[pii.replace]\nemail = \"[mail]\"\n",
+    )
+    .unwrap();
+    assert_eq!(cfg.quality.as_ref().map(|q| q.annotate), Some(false));
+    let pii = cfg.pii.unwrap();
+    assert_eq!(pii.replace.email, "[mail]");
+    assert_eq!(pii.replace.iban, "<IBAN>");
+    let f = pii.build().unwrap();
+    assert_eq!(
+        f.redact("a@b.example x 8.8.8.8").unwrap().0,
+        "[mail] x 8.8.8.8"
+    );
+    assert!(toml::from_str::<crate::filter::FiltersConfig>("[quality]\nthreshold = 1\n").is_err());
+    assert!(
+        toml::from_str::<crate::filter::FiltersConfig>("[pii]\nkinds = []\n")
+            .unwrap()
+            .problems()
+            .len()
+            == 1
+    );
+}
