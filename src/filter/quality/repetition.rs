@@ -4,6 +4,7 @@
 //! spaces.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::settings::{Limit, QualitySettings};
 use super::text::Word;
@@ -49,6 +50,28 @@ fn paragraphs(text: &str) -> Vec<&str> {
     out
 }
 
+/// n-gram keys are already xxh3-based hashes: hash them as themselves (SipHash would cost more
+/// than the rest of the rule).
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ b as u64;
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x;
+    }
+}
+
+type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
+type KeySet = HashSet<u64, BuildHasherDefault<KeyHasher>>;
+
 fn gram_key(words: &[Word]) -> u64 {
     let mut h: u64 = 0x243F_6A88_85A3_08D3;
     for w in words {
@@ -64,7 +87,8 @@ fn top_gram_chars(words: &[Word], n: usize) -> usize {
     if words.len() < n {
         return 0;
     }
-    let mut counts: HashMap<u64, (u32, u32)> = HashMap::with_capacity(words.len());
+    let mut counts: KeyMap<(u32, u32)> =
+        KeyMap::with_capacity_and_hasher(words.len(), Default::default());
     let mut best = 0usize;
     for g in words.windows(n) {
         let len = g.iter().map(|w| w.len).sum::<u32>() + (n as u32 - 1);
@@ -79,7 +103,7 @@ fn top_gram_chars(words: &[Word], n: usize) -> usize {
 
 /// Characters of n-grams that repeat an earlier n-gram (Gopher's "duplicate n-gram character
 /// fraction"; a repeated n-gram's words are not counted twice).
-fn dup_gram_chars(words: &[Word], n: usize, seen: &mut HashSet<u64>) -> usize {
+fn dup_gram_chars(words: &[Word], n: usize, seen: &mut KeySet) -> usize {
     seen.clear();
     let mut chars = 0usize;
     let mut i = 0;
@@ -146,7 +170,7 @@ pub fn check(v: &View, s: &QualitySettings) -> Result<(), Fail> {
         ("gopher_dup_9gram_frac", 9, s.gopher_dup_9gram_frac),
         ("gopher_dup_10gram_frac", 10, s.gopher_dup_10gram_frac),
     ];
-    let mut seen = HashSet::with_capacity(v.words.len());
+    let mut seen = KeySet::with_capacity_and_hasher(v.words.len(), Default::default());
     for (rule, n, limit) in dup {
         if limit.get().is_some() {
             above(
@@ -181,6 +205,6 @@ mod tests {
         // "a b" twice, 3 chars each.
         assert_eq!(top_gram_chars(&w, 2), 6);
         // The second "a b c d e" repeats the first 5-gram: its 5 letters.
-        assert_eq!(dup_gram_chars(&w, 5, &mut HashSet::new()), 5);
+        assert_eq!(dup_gram_chars(&w, 5, &mut KeySet::default()), 5);
     }
 }
