@@ -3,6 +3,7 @@
 //! the error chain once.
 
 mod dedup_cmd;
+mod filters_cmd;
 mod read_cmd;
 mod run_cmd;
 
@@ -29,6 +30,7 @@ enum Command {
     Check(run_cmd::CheckArgs),
     Read(read_cmd::ReadArgs),
     Dedup(dedup_cmd::DedupArgs),
+    Filters(filters_cmd::FiltersArgs),
 }
 
 /// Process entry point.
@@ -39,6 +41,7 @@ pub fn main() -> ExitCode {
         Command::Check(a) => run_cmd::check(a),
         Command::Read(a) => read_cmd::run(a),
         Command::Dedup(a) => dedup_cmd::run(a),
+        Command::Filters(a) => filters_cmd::run(a),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,8 @@
 //! it sees one document and returns keep or drop-with-reason, possibly annotating the document
 //! (language, scores) or rewriting it (PII redaction). The runner counts and logs; filters don't.
 
+pub mod pii;
+pub mod quality;
 pub mod settings;
 
 use std::path::PathBuf;
@@ -38,6 +40,12 @@ pub struct FiltersConfig {
     #[serde(default = "default_settings_dir")]
     pub settings: PathBuf,
     // FILTER CONFIG FIELDS (one `Option<…Config>` per filter, in pass order)
+    /// `[filters.quality]`: Gopher, C4 and FineWeb heuristics, thresholds per language in `filters/`.
+    #[serde(default)]
+    pub quality: Option<quality::QualityFilterConfig>,
+    /// `[filters.pii]`: replace e-mails, public IPs, phones, IBANs and card numbers.
+    #[serde(default)]
+    pub pii: Option<pii::PiiConfig>,
 }
 
 fn default_settings_dir() -> PathBuf {
@@ -49,6 +57,8 @@ impl Default for FiltersConfig {
         FiltersConfig {
             settings: default_settings_dir(),
             // FILTER CONFIG DEFAULTS
+            quality: None,
+            pii: None,
         }
     }
 }
@@ -67,6 +77,12 @@ impl FiltersConfig {
         #[allow(unused_mut)]
         let mut out = Vec::new();
         // FILTER CONFIG PROBLEMS
+        if let Some(q) = &self.quality {
+            out.extend(q.problems());
+        }
+        if let Some(p) = &self.pii {
+            out.extend(p.problems());
+        }
         out
     }
 
@@ -75,6 +91,7 @@ impl FiltersConfig {
         #[allow(unused_mut)]
         let mut any = false;
         // FILTER ANY
+        any |= self.quality.is_some();
         any
     }
 
@@ -96,6 +113,18 @@ impl FiltersConfig {
         #[allow(unused_mut)]
         let mut problems: Vec<ConfigProblem> = Vec::new();
         // FILTER BUILD (push Box<dyn DocFilter> or extend problems, in pass order)
+        if let Some(q) = &self.quality {
+            match q.build(&ctx) {
+                Ok(f) => filters.push(Box::new(f)),
+                Err(e) => problems.extend(e),
+            }
+        }
+        if let Some(p) = &self.pii {
+            match p.build() {
+                Ok(f) => filters.push(Box::new(f)),
+                Err(e) => problems.extend(e),
+            }
+        }
         if !problems.is_empty() {
             return Err(problems);
         }
