@@ -13,6 +13,7 @@ pub mod doc;
 pub mod exec;
 pub mod filter;
 pub mod lang;
+pub mod order;
 pub mod out;
 pub mod read;
 pub mod stats;
