@@ -3,6 +3,8 @@
 //! it sees one document and returns keep or drop-with-reason, possibly annotating the document
 //! (language, scores) or rewriting it (PII redaction). The runner counts and logs; filters don't.
 
+pub mod code;
+pub mod lid;
 pub mod pii;
 pub mod quality;
 pub mod settings;
@@ -40,6 +42,9 @@ pub struct FiltersConfig {
     #[serde(default = "default_settings_dir")]
     pub settings: PathBuf,
     // FILTER CONFIG FIELDS (one `Option<…Config>` per filter, in pass order)
+    /// `[filters.lid]`: fastText language ID (and programming language of code documents).
+    #[serde(default)]
+    pub lid: Option<lid::LidFilterConfig>,
     /// `[filters.quality]`: Gopher, C4 and FineWeb heuristics, thresholds per language in `filters/`.
     #[serde(default)]
     pub quality: Option<quality::QualityFilterConfig>,
@@ -57,6 +62,7 @@ impl Default for FiltersConfig {
         FiltersConfig {
             settings: default_settings_dir(),
             // FILTER CONFIG DEFAULTS
+            lid: None,
             quality: None,
             pii: None,
         }
@@ -77,6 +83,9 @@ impl FiltersConfig {
         #[allow(unused_mut)]
         let mut out = Vec::new();
         // FILTER CONFIG PROBLEMS
+        if let Some(l) = &self.lid {
+            out.extend(l.problems());
+        }
         if let Some(q) = &self.quality {
             out.extend(q.problems());
         }
@@ -91,6 +100,7 @@ impl FiltersConfig {
         #[allow(unused_mut)]
         let mut any = false;
         // FILTER ANY
+        any |= self.lid.is_some();
         any |= self.quality.is_some();
         any
     }
@@ -113,6 +123,12 @@ impl FiltersConfig {
         #[allow(unused_mut)]
         let mut problems: Vec<ConfigProblem> = Vec::new();
         // FILTER BUILD (push Box<dyn DocFilter> or extend problems, in pass order)
+        if let Some(l) = &self.lid {
+            match l.build(&ctx) {
+                Ok(f) => filters.push(Box::new(f)),
+                Err(e) => problems.extend(e),
+            }
+        }
         if let Some(q) = &self.quality {
             match q.build(&ctx) {
                 Ok(f) => filters.push(Box::new(f)),
