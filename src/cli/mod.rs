@@ -4,6 +4,7 @@
 
 mod dedup_cmd;
 mod filters_cmd;
+mod lid_cmd;
 mod read_cmd;
 mod run_cmd;
 
@@ -30,6 +31,7 @@ enum Command {
     Check(run_cmd::CheckArgs),
     Read(read_cmd::ReadArgs),
     Dedup(dedup_cmd::DedupArgs),
+    Lid(lid_cmd::LidArgs),
     Filters(filters_cmd::FiltersArgs),
 }
 
@@ -41,6 +43,7 @@ pub fn main() -> ExitCode {
         Command::Check(a) => run_cmd::check(a),
         Command::Read(a) => read_cmd::run(a),
         Command::Dedup(a) => dedup_cmd::run(a),
+        Command::Lid(a) => lid_cmd::run(a),
         Command::Filters(a) => filters_cmd::run(a),
     };
     match result {
