@@ -5,6 +5,7 @@
 
 mod filter_stage;
 mod progress;
+pub mod tokens_stage;
 
 pub use filter_stage::run_filter_unit;
 pub use progress::Progress;

@@ -95,7 +95,7 @@ pub fn by_shebang(text: &str) -> Option<&'static str> {
         .split(|c: char| c == '/' || c.is_whitespace())
         .filter(|w| !w.is_empty())
         .collect();
-    let interp = if words.iter().any(|w| *w == "env") {
+    let interp = if words.contains(&"env") {
         words.iter().skip_while(|w| **w != "env").nth(1).copied()?
     } else {
         words.last().copied()?

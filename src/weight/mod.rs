@@ -52,7 +52,7 @@ pub fn rehydration_factor(cluster_size: u32) -> f64 {
 
 /// How many copies of a document a weight gives.
 pub fn copies(weight: f64, id: &str, seed: u64) -> u32 {
-    if !(weight > 0.0) || !weight.is_finite() {
+    if weight.is_nan() || weight <= 0.0 || !weight.is_finite() {
         return 0;
     }
     let whole = weight.trunc();
