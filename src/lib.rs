@@ -16,5 +16,6 @@ pub mod lang;
 pub mod order;
 pub mod out;
 pub mod read;
+pub mod release;
 pub mod stats;
 pub mod weight;

@@ -5,7 +5,14 @@ mod common;
 
 use common::*;
 
-const DETERMINISTIC: &[&str] = &["docs", "removed", "stats", "stages", "dedup"];
+const DETERMINISTIC: &[&str] = &[
+    "docs",
+    "removed",
+    "stats",
+    "stages",
+    "dedup",
+    "manifest.json",
+];
 
 fn run_into(dir: &std::path::Path, extra: &[&str]) -> String {
     let out = dir.to_string_lossy().into_owned();

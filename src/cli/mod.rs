@@ -6,6 +6,7 @@ mod dedup_cmd;
 mod filters_cmd;
 mod lid_cmd;
 mod read_cmd;
+mod release_cmd;
 mod run_cmd;
 
 use std::io::IsTerminal;
@@ -32,6 +33,9 @@ enum Command {
     Read(read_cmd::ReadArgs),
     Dedup(dedup_cmd::DedupArgs),
     Lid(lid_cmd::LidArgs),
+    Verify(release_cmd::VerifyArgs),
+    Audit(release_cmd::AuditArgs),
+    Diff(release_cmd::DiffArgs),
     Filters(filters_cmd::FiltersArgs),
 }
 
@@ -44,6 +48,9 @@ pub fn main() -> ExitCode {
         Command::Read(a) => read_cmd::run(a),
         Command::Dedup(a) => dedup_cmd::run(a),
         Command::Lid(a) => lid_cmd::run(a),
+        Command::Verify(a) => release_cmd::verify(a),
+        Command::Audit(a) => release_cmd::audit(a),
+        Command::Diff(a) => release_cmd::diff(a),
         Command::Filters(a) => filters_cmd::run(a),
     };
     match result {

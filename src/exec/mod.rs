@@ -184,6 +184,7 @@ pub fn run_pipeline(
             text.push_str(&dedup_summary_text(stats, summary));
         }
         out.write_file("stats/summary.txt", text.as_bytes())?;
+        write_manifest(&out, pipeline, files, chain)?;
     }
     Ok(RunSummary {
         filter: merged,
@@ -193,6 +194,40 @@ pub fn run_pipeline(
         dedup,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Pin the release: inputs, assets and outputs by sha256, counts per stage.
+fn write_manifest(
+    out: &OutDir,
+    pipeline: &Pipeline,
+    files: &[InputFile],
+    chain: &FilterChain,
+) -> anyhow::Result<()> {
+    let mut resolved = pipeline.clone();
+    resolved.output = None; // where OUT is does not change the release
+    let inputs: Vec<(String, PathBuf)> = files
+        .iter()
+        .map(|f| (f.display.clone(), f.path.clone()))
+        .collect();
+    let mut assets: Vec<(String, PathBuf)> = chain
+        .assets()
+        .into_iter()
+        .map(|p| (p.to_string_lossy().replace('\\', "/"), p))
+        .collect();
+    if !chain.stages().is_empty() {
+        if let Ok(entries) = std::fs::read_dir(&pipeline.filters.settings) {
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "toml") {
+                    assets.push((p.to_string_lossy().replace('\\', "/"), p));
+                }
+            }
+        }
+    }
+    let manifest =
+        crate::release::build_manifest(out, serde_json::to_value(&resolved)?, &inputs, &assets)?;
+    out.write_file("manifest.json", &serde_json::to_vec_pretty(&manifest)?)?;
+    Ok(())
 }
 
 /// A readable summary of a stage's counts.

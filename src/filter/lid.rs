@@ -134,6 +134,7 @@ impl Identifier {
 /// The runtime filter.
 pub struct LidFilter {
     id: Identifier,
+    files: Vec<PathBuf>,
     keep: Option<Vec<String>>,
     keep_code: Option<Vec<String>>,
     default_min: f32,
@@ -222,8 +223,11 @@ impl LidFilterConfig {
                 })
                 .collect()
         });
+        let mut files = vec![model.clone()];
+        files.extend(self.supplement.clone());
         Ok(LidFilter {
             id,
+            files,
             keep,
             keep_code,
             default_min: default.min_score,
@@ -235,6 +239,10 @@ impl LidFilterConfig {
 impl DocFilter for LidFilter {
     fn stage(&self) -> &'static str {
         "lid"
+    }
+
+    fn assets(&self) -> Vec<PathBuf> {
+        self.files.clone()
     }
 
     fn check(&self, doc: &mut Doc) -> Verdict {

@@ -22,6 +22,10 @@ pub trait DocFilter: Send + Sync {
     fn stage(&self) -> &'static str;
     /// Decide on one document; may annotate or rewrite it.
     fn check(&self, doc: &mut Doc) -> Verdict;
+    /// Files the filter loaded (models, lists), pinned in the release manifest.
+    fn assets(&self) -> Vec<PathBuf> {
+        Vec::new()
+    }
 }
 
 /// Where set-up put third-party assets (models, lists): `$TAMIS_ASSETS`, else `./assets`.
@@ -167,6 +171,11 @@ impl FilterChain {
             }
         }
         None
+    }
+
+    /// Every file the filters loaded, for the manifest.
+    pub fn assets(&self) -> Vec<PathBuf> {
+        self.filters.iter().flat_map(|f| f.assets()).collect()
     }
 
     /// Stage names in order.

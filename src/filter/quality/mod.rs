@@ -420,6 +420,17 @@ impl DocFilter for QualityFilter {
         "quality"
     }
 
+    fn assets(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::iter::once(&self.default)
+            .chain(self.profiles.values())
+            .flat_map(|p| [&p.words, &p.chars])
+            .filter_map(|r| r.stopwords_path.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
     fn check(&self, doc: &mut Doc) -> Verdict {
         if doc.kind == Kind::Code && self.cfg.skip_code {
             return Verdict::Keep;

@@ -1,0 +1,102 @@
+//! `tamis verify`, `tamis audit`, `tamis diff`: governance over a finished run.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use crate::release::audit;
+
+/// Recompute every sha256 and count of a release against OUT/manifest.json and say exactly what
+/// differs (exit 1 when anything does).
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The output directory of a run.
+    pub out: PathBuf,
+}
+
+/// `tamis verify`.
+pub fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let diffs = crate::release::verify(&args.out)?;
+    if diffs.is_empty() {
+        println!(
+            "{}: every input, asset and output matches manifest.json",
+            args.out.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for d in &diffs {
+        println!("{d}");
+    }
+    eprintln!("tamis verify: {} differences", diffs.len());
+    Ok(ExitCode::from(1))
+}
+
+/// Questions about a release, answered from its own records.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    command: AuditCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Is this URL (or document id) in the release? If not, which stage removed it, why, and
+    /// which list entry, word, rule or duplicate caused it.
+    Why {
+        /// The output directory of a run.
+        out: PathBuf,
+        /// A URL (scheme, `www.` and trailing slash variants are tried) or a document id.
+        query: String,
+        /// Print JSON instead of sentences.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `tamis audit`.
+pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        AuditCommand::Why { out, query, json } => {
+            let findings = audit::why(&out, &query)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&findings)?);
+            } else {
+                print!("{}", audit::explain(&query, &findings));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// What entered and what left between two releases, with the reason each document left.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older release's output directory.
+    pub old: PathBuf,
+    /// The newer release's output directory.
+    pub new: PathBuf,
+    /// List every document id, not only the counts.
+    #[arg(long)]
+    pub list: bool,
+}
+
+/// `tamis diff`.
+pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
+    let d = audit::diff(&args.old, &args.new)?;
+    println!("unchanged {}", d.unchanged);
+    println!("entered   {}", d.entered.len());
+    println!("left      {}", d.left.len());
+    for (reason, n) in &d.left_by_reason {
+        println!("  {reason:<40} {n}");
+    }
+    if args.list {
+        for id in &d.entered {
+            println!("+ {id}");
+        }
+        for (id, r) in &d.left {
+            println!("- {id}\t{r}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
