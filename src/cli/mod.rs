@@ -30,6 +30,7 @@ pub struct Cli {
 enum Command {
     Run(run_cmd::RunArgs),
     Check(run_cmd::CheckArgs),
+    Stages(run_cmd::StagesArgs),
     Read(read_cmd::ReadArgs),
     Dedup(dedup_cmd::DedupArgs),
     Lid(lid_cmd::LidArgs),
@@ -45,6 +46,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(a) => run_cmd::run(a),
         Command::Check(a) => run_cmd::check(a),
+        Command::Stages(a) => run_cmd::stages(a),
         Command::Read(a) => read_cmd::run(a),
         Command::Dedup(a) => dedup_cmd::run(a),
         Command::Lid(a) => lid_cmd::run(a),
