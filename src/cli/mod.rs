@@ -37,6 +37,7 @@ enum Command {
     Verify(release_cmd::VerifyArgs),
     Audit(release_cmd::AuditArgs),
     Diff(release_cmd::DiffArgs),
+    Datasheet(release_cmd::DatasheetArgs),
     Filters(filters_cmd::FiltersArgs),
 }
 
@@ -53,6 +54,7 @@ pub fn main() -> ExitCode {
         Command::Verify(a) => release_cmd::verify(a),
         Command::Audit(a) => release_cmd::audit(a),
         Command::Diff(a) => release_cmd::diff(a),
+        Command::Datasheet(a) => release_cmd::datasheet(a),
         Command::Filters(a) => filters_cmd::run(a),
     };
     match result {

@@ -100,3 +100,59 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Write OUT/datasheet.md and a self-contained OUT/datasheet.html answering "Datasheets for
+/// Datasets" (motivation, composition, collection, preprocessing, uses, distribution,
+/// maintenance) from the release's manifest and records, with SVG charts (documents and tokens
+/// per language, the filter funnel, documents per year, top domains kept and removed) and the
+/// team's free-text answers.
+#[derive(Debug, Args)]
+pub struct DatasheetArgs {
+    /// The output directory of a finished run (with manifest.json).
+    pub out: PathBuf,
+    /// The team's answers (a copy of datasheets/template.toml, filled in).
+    #[arg(long, default_value = "datasheets/template.toml")]
+    pub answers: PathBuf,
+    /// Also copy both files here (e.g. datasheets/quickstart).
+    #[arg(long, value_name = "DIR")]
+    pub copy_to: Option<PathBuf>,
+}
+
+/// `tamis datasheet`.
+pub fn datasheet(args: DatasheetArgs) -> anyhow::Result<ExitCode> {
+    use crate::release::datasheet;
+    use anyhow::Context;
+    let bytes = std::fs::read(args.out.join("manifest.json")).with_context(|| {
+        format!(
+            "{}: no manifest.json (run the pipeline to the end first)",
+            args.out.display()
+        )
+    })?;
+    let m: crate::release::Manifest = serde_json::from_slice(&bytes)?;
+    let answers: toml::Table = std::fs::read_to_string(&args.answers)
+        .with_context(|| format!("reading {}", args.answers.display()))?
+        .parse()
+        .with_context(|| format!("parsing {}", args.answers.display()))?;
+    let name = m
+        .pipeline
+        .get("name")
+        .and_then(|v| v.as_str())
+        .unwrap_or("release")
+        .to_string();
+    let facts = datasheet::gather(&args.out, &m)?;
+    let md = datasheet::markdown(&name, &m, &facts, &answers);
+    let html = datasheet::html(&name, &m, &facts, &answers);
+    let out = crate::out::OutDir::create(&args.out)?;
+    out.write_file("datasheet.md", md.as_bytes())?;
+    out.write_file("datasheet.html", html.as_bytes())?;
+    if let Some(dir) = &args.copy_to {
+        let d = crate::out::OutDir::create(dir)?;
+        d.write_file("datasheet.md", md.as_bytes())?;
+        d.write_file("datasheet.html", html.as_bytes())?;
+    }
+    println!(
+        "wrote {}/datasheet.md and datasheet.html",
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

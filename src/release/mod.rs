@@ -4,6 +4,7 @@
 //! records; nothing is recomputed from guesses.
 
 pub mod audit;
+pub mod datasheet;
 pub mod manifest;
 mod scan;
 

@@ -90,3 +90,52 @@ pub fn row_count(path: &Path) -> io::Result<u64> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(io::Error::other)?;
     Ok(builder.metadata().file_metadata().num_rows() as u64)
 }
+
+/// For every document of a shard: (date µs, url, lang, source).
+pub type DocFacts = (Option<i64>, Option<String>, Option<String>, String);
+
+/// Read the date, url, lang and source columns of a documents shard.
+pub fn scan_doc_facts(path: &Path, mut f: impl FnMut(DocFacts)) -> io::Result<()> {
+    use arrow_array::types::TimestampMicrosecondType;
+    let file = std::fs::File::open(path)?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(io::Error::other)?;
+    let schema = builder.parquet_schema();
+    let wanted = ["url", "date", "lang", "source"];
+    let indices: Vec<usize> = (0..schema.num_columns())
+        .filter(|&i| wanted.contains(&schema.column(i).name()))
+        .collect();
+    let mask = ProjectionMask::leaves(schema, indices);
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(8192)
+        .build()
+        .map_err(io::Error::other)?;
+    for batch in reader {
+        let batch = batch.map_err(io::Error::other)?;
+        let col = |n: &str| {
+            batch.column_by_name(n).cloned().ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{}: no column {n}", path.display()),
+                )
+            })
+        };
+        let url = col("url")?;
+        let url = url.as_string::<i32>();
+        let lang = col("lang")?;
+        let lang = lang.as_string::<i32>();
+        let source = col("source")?;
+        let source = source.as_string::<i32>();
+        let date = col("date")?;
+        let date = date.as_primitive::<TimestampMicrosecondType>();
+        for i in 0..batch.num_rows() {
+            f((
+                (!date.is_null(i)).then(|| date.value(i)),
+                (!url.is_null(i)).then(|| url.value(i).to_string()),
+                (!lang.is_null(i)).then(|| lang.value(i).to_string()),
+                source.value(i).to_string(),
+            ));
+        }
+    }
+    Ok(())
+}
