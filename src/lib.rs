@@ -6,6 +6,7 @@
 //! and runs them; [`cli`] is the command line.
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod dedup;

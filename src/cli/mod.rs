@@ -2,6 +2,7 @@
 //! (0 success, 1 the run finished with failed units, 2 usage or configuration error) and prints
 //! the error chain once.
 
+mod bench_cmd;
 mod dedup_cmd;
 mod filters_cmd;
 mod lid_cmd;
@@ -38,6 +39,7 @@ enum Command {
     Audit(release_cmd::AuditArgs),
     Diff(release_cmd::DiffArgs),
     Datasheet(release_cmd::DatasheetArgs),
+    Bench(bench_cmd::BenchArgs),
     Filters(filters_cmd::FiltersArgs),
 }
 
@@ -55,6 +57,7 @@ pub fn main() -> ExitCode {
         Command::Audit(a) => release_cmd::audit(a),
         Command::Diff(a) => release_cmd::diff(a),
         Command::Datasheet(a) => release_cmd::datasheet(a),
+        Command::Bench(a) => bench_cmd::run(a),
         Command::Filters(a) => filters_cmd::run(a),
     };
     match result {

@@ -375,6 +375,21 @@ fn normalise_name(lang: &str) -> Option<&'static str> {
         .map(|(_, l2)| *l2)
 }
 
+/// The programming language named by a document's metadata, path or URL extension alone (what
+/// makes a document of a text source code, e.g. a source file served in a web crawl).
+pub fn identify_by_name(doc: &Doc) -> Option<(&'static str, CodeEvidence)> {
+    let s = |k: &str| doc.metadata.get(k).and_then(Value::as_str);
+    for k in PATH_KEYS {
+        if let Some(l) = s(k).and_then(by_extension) {
+            return Some((l, CodeEvidence::Extension));
+        }
+    }
+    doc.url
+        .as_deref()
+        .and_then(|u| by_extension(u.split(['?', '#']).next().unwrap_or(u)))
+        .map(|l| (l, CodeEvidence::Extension))
+}
+
 /// The programming language of a code document, and how it was found.
 pub fn identify(doc: &Doc) -> Option<(&'static str, CodeEvidence)> {
     let s = |k: &str| doc.metadata.get(k).and_then(Value::as_str);

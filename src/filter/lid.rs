@@ -246,6 +246,10 @@ impl DocFilter for LidFilter {
     }
 
     fn check(&self, doc: &mut Doc) -> Verdict {
+        // A source file found among text (a crawl that fetched `main.py`) is code, not prose.
+        if doc.kind == Kind::Text && code::identify_by_name(doc).is_some() {
+            doc.kind = Kind::Code;
+        }
         if doc.kind == Kind::Code {
             let (tag, evidence) = match code::identify(doc) {
                 Some((l, e)) => (format!("code_{l}"), e.as_str()),
