@@ -349,7 +349,7 @@ pub fn generate(cfg: &GenConfig, out_dir: &Path) -> io::Result<(u64, u64)> {
                     break;
                 }
                 if !t.is_empty() {
-                    if in_para >= 1 + rng.below(4) {
+                    if in_para > rng.below(4) {
                         t.push('\n');
                         in_para = 0;
                     } else {
