@@ -332,6 +332,8 @@ pub fn run_pipeline(
     let plan = Plan::new(pipeline, files, chain, &opts.output)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
+        // HTML parsing recurses over the document tree: room beyond MAX_HTML_DEPTH levels.
+        .stack_size(16 << 20)
         .build()?;
     let selected: Vec<Stage> = match (&opts.stage, opts.task) {
         (Some(name), _) => vec![plan.stage(name).ok_or_else(|| {

@@ -304,12 +304,64 @@ fn sniff_html(body: &[u8]) -> bool {
         || memchr::memmem::find(&lower, b"<!doctype html").is_some()
 }
 
+/// Deepest element nesting the extractor is given: the HTML parser and readability recurse over
+/// the tree, and a page of 50 000 nested `<div>`s (hostile, or broken markup) would overflow the
+/// stack. Real pages stay far below (deep templates reach a few dozen levels).
+pub const MAX_HTML_DEPTH: usize = 512;
+
+/// Elements that never take a closing tag.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "!doctype", "!--",
+];
+
+/// An upper estimate of the element nesting depth, by counting open and close tags (no parse).
+pub fn nesting_depth(html: &str) -> usize {
+    let b = html.as_bytes();
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(off) = memchr::memchr(b'<', &b[i..]) {
+        let at = i + off + 1;
+        i = at;
+        if at >= b.len() {
+            break;
+        }
+        if b[at] == b'/' {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        if !b[at].is_ascii_alphabetic() {
+            continue;
+        }
+        let end = b[at..]
+            .iter()
+            .position(|c| !c.is_ascii_alphanumeric())
+            .map_or(b.len(), |p| at + p);
+        let name = html[at..end].to_ascii_lowercase();
+        let close = memchr::memchr(b'>', &b[end..]).map_or(b.len(), |p| end + p);
+        let self_closing =
+            close > 0 && close <= b.len() && b.get(close.wrapping_sub(1)) == Some(&b'/');
+        if !VOID.contains(&name.as_str()) && !self_closing {
+            depth += 1;
+            max = max.max(depth);
+        }
+    }
+    max
+}
+
 /// Readability main content of an HTML page.
 pub fn main_content(
     html: &str,
     url: Option<&str>,
     max_elements: usize,
 ) -> Result<(String, Option<String>), NotText> {
+    let depth = nesting_depth(html);
+    if depth > MAX_HTML_DEPTH {
+        return Err(not_text(
+            "html_too_complex",
+            format!("elements nested {depth} deep (more than {MAX_HTML_DEPTH})"),
+        ));
+    }
     let cfg = dom_smoothie::Config {
         max_elements_to_parse: max_elements,
         text_mode: dom_smoothie::TextMode::Formatted,
@@ -392,5 +444,20 @@ mod tests {
             &cfg,
         );
         assert_eq!(r.unwrap_err().reason, "not_html");
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use super::nesting_depth;
+
+    #[test]
+    fn depth_counts_open_elements_not_void_ones() {
+        assert_eq!(
+            nesting_depth("<html><body><p>a<br>b<img src=x></p></body></html>"),
+            3
+        );
+        assert_eq!(nesting_depth(&"<div>".repeat(1000)), 1000);
+        assert_eq!(nesting_depth("<!doctype html><p>a < b</p><x/>"), 1);
     }
 }
