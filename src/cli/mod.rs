@@ -8,6 +8,7 @@ mod lid_cmd;
 mod read_cmd;
 mod release_cmd;
 mod run_cmd;
+mod slurm_cmd;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -38,6 +39,7 @@ enum Command {
     Audit(release_cmd::AuditArgs),
     Diff(release_cmd::DiffArgs),
     Filters(filters_cmd::FiltersArgs),
+    Slurm(slurm_cmd::SlurmArgs),
 }
 
 /// Process entry point.
@@ -54,6 +56,7 @@ pub fn main() -> ExitCode {
         Command::Audit(a) => release_cmd::audit(a),
         Command::Diff(a) => release_cmd::diff(a),
         Command::Filters(a) => filters_cmd::run(a),
+        Command::Slurm(a) => slurm_cmd::run(a),
     };
     match result {
         Ok(code) => code,
