@@ -600,8 +600,7 @@ fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
             "stage", "units", "done", "state", "job"
         );
         for r in &rows {
-            let _ = writeln!(
-                t,
+            let line = format!(
                 "{:<18} {:>6} {:>6}  {:<13} {:<8} {}",
                 r["stage"].as_str().unwrap_or(""),
                 r["units"].as_u64().unwrap_or(0),
@@ -610,6 +609,7 @@ fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
                 r["job_id"].as_str().unwrap_or("-"),
                 r["detail"].as_str().unwrap_or("")
             );
+            let _ = writeln!(t, "{}", line.trim_end());
             for pr in r["problems"].as_array().into_iter().flatten() {
                 if pr["state"] == "CANCELLED" {
                     continue; // the stage line says why

@@ -187,22 +187,34 @@ impl StageJob {
 
 /// Plan the jobs of a run, in stage order: `K = array_width(tasks or units, units, max)` per
 /// stage; every index for a submission, only those with unfinished units when
-/// `only_missing` (resume). Stages with nothing to run are left out; the chain links the jobs
-/// that remain, each on the one before.
+/// `only_missing` (resume). The chain links the planned jobs, each on the one before.
+///
+/// A stage without units *now* may get some from the stages before it (its count is read
+/// again when its task runs): it is planned as one single job whenever an earlier stage is,
+/// so that it still runs after them, at the cost of one short job when it really has nothing.
+/// Finished stages, and a stage without units with nothing planned before it, are left out.
 pub fn plan_jobs(
     stages: &[StageUnits],
     tasks: Option<usize>,
     max_array_size: usize,
     only_missing: bool,
 ) -> Vec<StageJob> {
-    let mut jobs = Vec::new();
+    let mut jobs: Vec<StageJob> = Vec::new();
     for s in stages {
         let units = s.units();
-        let width = array_width(tasks.unwrap_or(units), units, max_array_size);
-        let indices = if only_missing {
-            missing_tasks(&s.done, width)
+        let (width, indices) = if units == 0 {
+            if only_missing && jobs.is_empty() {
+                continue;
+            }
+            (1, vec![0])
         } else {
-            (0..width).collect()
+            let width = array_width(tasks.unwrap_or(units), units, max_array_size);
+            let indices = if only_missing {
+                missing_tasks(&s.done, width)
+            } else {
+                (0..width).collect()
+            };
+            (width, indices)
         };
         if indices.is_empty() {
             continue;
@@ -1240,9 +1252,11 @@ mod tests {
                 "dedup-signature",
                 "dedup-bucket",
                 "dedup-cluster",
+                "empty",
                 "finalize"
             ]
         );
+        assert_eq!((all[4].width, &all[4].indices[..]), (1, &[0][..]));
         assert_eq!(all[0].indices, [0, 1]);
         assert_eq!(all[3].width, 1);
         assert!(!all[3].is_array());
@@ -1253,6 +1267,7 @@ mod tests {
                 "dedup-signature",
                 "dedup-bucket",
                 "dedup-cluster",
+                "empty",
                 "finalize"
             ]
         );
@@ -1264,6 +1279,9 @@ mod tests {
         assert_eq!(per_unit[0].width, 4);
         assert_eq!(per_unit[0].indices, [1]);
         assert_eq!(per_unit[1].width, 15);
+        // A stage without units and nothing before it to wait for: nothing to run.
+        let idle = [stage("empty", &[]), stage("finalize", &[true])];
+        assert!(plan_jobs(&idle, None, 1001, true).is_empty());
     }
 
     #[test]
