@@ -11,7 +11,9 @@
 # path must fit in 108 bytes). Daemons bind to localhost only (NodeName/SlurmctldHost=localhost,
 # CommunicationParameters=NoInAddrAny,NoCtldInAddrAny). No cgroups: proctrack/linuxproc, task/none (what Debian's
 # slurm-wlm 22.05 needs inside a container). No accounting storage, so `sacct` does not work here:
-# tamis must (and does) do without it. Needs root or sudo.
+# tamis must (and does) do without it. SLURM_MAX_ARRAY_SIZE sets MaxArraySize (default 1001, as
+# Slurm's; CI makes it small so that tamis must fold tasks into fewer array indices). Needs root
+# or sudo.
 set -euo pipefail
 B=${SLURM_BASE:-/tmp/tamis-slurm}
 export SLURM_CONF=$B/slurm.conf
@@ -72,6 +74,7 @@ ReturnToService=2
 InactiveLimit=0
 KillWait=5
 MinJobAge=600
+MaxArraySize=${SLURM_MAX_ARRAY_SIZE:-1001}
 NodeName=localhost CPUs=$(nproc) RealMemory=1000 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 CONF
@@ -105,15 +108,21 @@ smoke() {
   rm -rf "$d"
 }
 
-# Stop a daemon by its pid file: politely, then for good after 10 s.
+# Stop a daemon by its pid file (it may vanish at any moment: the daemon removes it on exit).
+# `stop_pid FILE` waits 10 s for it to exit (after `scontrol shutdown`) before TERM;
+# `stop_pid FILE now` sends TERM at once. KILL after 10 more seconds.
 stop_pid() {
   local f=$1 pid
-  [ -f "$f" ] || return 0
-  pid=$(cat "$f")
-  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || { $SUDO rm -f "$f"; return 0; }; sleep 0.25; done
-  $SUDO kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || { $SUDO rm -f "$f"; return 0; }; sleep 0.25; done
-  $SUDO kill -9 "$pid" 2>/dev/null || true
+  pid=$(cat "$f" 2>/dev/null) || return 0
+  [ -n "$pid" ] || return 0
+  gone() { ! kill -0 "$pid" 2>/dev/null; }
+  if [ "${2:-}" = now ]; then $SUDO kill "$pid" 2>/dev/null || true; fi
+  for _ in $(seq 1 40); do gone && break; sleep 0.25; done
+  if ! gone; then
+    $SUDO kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do gone && break; sleep 0.25; done
+  fi
+  gone || $SUDO kill -9 "$pid" 2>/dev/null || true
   $SUDO rm -f "$f"
 }
 
@@ -126,8 +135,7 @@ down() {
   fi
   stop_pid $B/run/slurmctld.pid
   stop_pid $B/run/slurmd.pid
-  if running $B/run/munged.pid; then $SUDO kill "$(cat $B/run/munged.pid)" 2>/dev/null || true; fi
-  stop_pid $B/run/munged.pid
+  stop_pid $B/run/munged.pid now
   say "down"
 }
 

@@ -90,6 +90,24 @@ fn stage<'a>(status: &'a serde_json::Value, name: &str) -> &'a serde_json::Value
         .unwrap_or_else(|| panic!("no stage {name} in {status}"))
 }
 
+/// The cluster's MaxArraySize.
+fn max_array_size() -> u64 {
+    let o = Command::new("scontrol")
+        .args(["show", "config"])
+        .output()
+        .expect("scontrol");
+    let text = String::from_utf8_lossy(&o.stdout);
+    let n = text
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == "MaxArraySize").then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(1001);
+    eprintln!("slurm test: MaxArraySize {n}");
+    n
+}
+
 /// Cancels whatever a test submitted into its output directories, even when it panics.
 struct CancelOnDrop(Vec<std::path::PathBuf>);
 
@@ -148,7 +166,9 @@ fn quickstart_on_slurm_gives_local_bytes_and_resumes_after_a_failed_unit() {
 
     // Both runs go into the queue at once; the failing one has a failpoint on unit 1 of
     // dedup-signature (the environment reaches the tasks: sbatch exports it).
-    let submit = |out: &Path, env: &[(&str, &str)]| {
+    // The failing run asks for more tasks than the cluster's MaxArraySize allows (CI makes it
+    // 4): its stages must be folded into at most MaxArraySize − 1 array indices.
+    let submit = |out: &Path, tasks: &str, env: &[(&str, &str)]| {
         let o = tamis_env(
             &[
                 "slurm",
@@ -157,7 +177,7 @@ fn quickstart_on_slurm_gives_local_bytes_and_resumes_after_a_failed_unit() {
                 "--output",
                 &s(out),
                 "--tasks",
-                "2",
+                tasks,
                 "--time",
                 "00:10:00",
             ],
@@ -166,8 +186,13 @@ fn quickstart_on_slurm_gives_local_bytes_and_resumes_after_a_failed_unit() {
         assert!(o.status.success(), "submit: {}", text(&o));
         eprintln!("{}", String::from_utf8_lossy(&o.stdout));
     };
-    submit(good.path(), &[]);
-    submit(bad.path(), &[("TAMIS_FAILPOINT", "dedup-signature:1")]);
+    submit(good.path(), "2", &[]);
+    submit(
+        bad.path(),
+        "100",
+        &[("TAMIS_FAILPOINT", "dedup-signature:1")],
+    );
+    let max_array_size = max_array_size();
     let scripts = std::fs::read_to_string(good.path().join("_slurm/filter.sbatch")).unwrap();
     assert!(scripts.contains("#SBATCH --time=00:10:00"), "{scripts}");
 
@@ -199,7 +224,21 @@ fn quickstart_on_slurm_gives_local_bytes_and_resumes_after_a_failed_unit() {
         .count();
     assert!(logs >= stages.len(), "one log per array task: {logs}");
 
-    // 2. The failing run: the stage stops, the stages after it are cancelled and never ran.
+    // 2. The failing run: folded into few indices; the stage stops, the stages after it are
+    // cancelled and never ran.
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bad.path().join("_slurm/jobs.json")).unwrap())
+            .unwrap();
+    for (job, listed) in record["submissions"][0]["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&listed)
+    {
+        let units = listed["units"].as_u64().unwrap();
+        let width = units.min(100).min(max_array_size - 1);
+        assert_eq!(job["width"], width, "{job}");
+    }
     let (st, o) = wait_settled(bad.path());
     assert_eq!(st["state"], "failed", "{}", text(&o));
     assert_eq!(
