@@ -227,7 +227,19 @@ fn submit(args: SubmitArgs, resume: bool) -> anyhow::Result<ExitCode> {
     let slurm = Slurm;
     if let Some(r) = &recorded {
         let ids = all_job_ids(r);
-        let queued = slurm.squeue(&ids).unwrap_or_default();
+        let queued = match slurm.squeue(&ids) {
+            Ok(q) => q,
+            Err(e) if args.dry_run => {
+                eprintln!("tamis: note: cannot check the jobs of earlier submissions: {e}");
+                Vec::new()
+            }
+            Err(e) => {
+                return Err(e).context(format!(
+                    "checking that no job of an earlier submission into {} is still queued",
+                    output.display()
+                ))
+            }
+        };
         let view = SchedulerView {
             available: true,
             tasks: queued,
@@ -311,8 +323,8 @@ fn submit(args: SubmitArgs, resume: bool) -> anyhow::Result<ExitCode> {
         let wanted = tasks.unwrap_or(s.units());
         if j.width < wanted.min(s.units()) {
             eprintln!(
-                "tamis: {}: {} tasks capped to {} (MaxArraySize {max_array_size}); each array task \
-                 runs every {}-th unit",
+                "tamis: {}: {} tasks asked, {} array tasks (MaxArraySize {max_array_size}): task \
+                 i runs units i, i+{}, …",
                 s.name, wanted, j.width, j.width
             );
         }
