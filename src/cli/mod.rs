@@ -9,6 +9,7 @@ mod lid_cmd;
 mod read_cmd;
 mod release_cmd;
 mod run_cmd;
+mod slurm_cmd;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -41,6 +42,7 @@ enum Command {
     Datasheet(release_cmd::DatasheetArgs),
     Bench(bench_cmd::BenchArgs),
     Filters(filters_cmd::FiltersArgs),
+    Slurm(slurm_cmd::SlurmArgs),
 }
 
 /// Process entry point.
@@ -59,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Datasheet(a) => release_cmd::datasheet(a),
         Command::Bench(a) => bench_cmd::run(a),
         Command::Filters(a) => filters_cmd::run(a),
+        Command::Slurm(a) => slurm_cmd::run(a),
     };
     match result {
         Ok(code) => code,

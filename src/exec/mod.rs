@@ -3,8 +3,10 @@
 //! files and finishes with a completion marker, so a rerun skips finished units and a crash
 //! never leaves a partial file under a final name.
 
+pub mod failpoint;
 mod filter_stage;
 mod progress;
+pub mod slurm;
 pub mod tokens_stage;
 
 pub use filter_stage::run_filter_unit;
@@ -220,7 +222,11 @@ impl<'a> Plan<'a> {
                 .collect()
         };
         let skipped = units.len() - todo.len();
-        let failures: Vec<String> = match stage {
+        // Failure injection for tests (inert unless $TAMIS_FAILPOINT names this stage's unit).
+        let (injected, todo): (Vec<usize>, Vec<usize>) = todo
+            .into_iter()
+            .partition(|&u| failpoint::hit(&stage.name(), u));
+        let mut failures: Vec<String> = match stage {
             Stage::Filter => {
                 let total_bytes: u64 = todo.iter().map(|&u| self.files[u].bytes).sum();
                 let progress = Progress::new(progress_bar, total_bytes, todo.len());
@@ -262,7 +268,14 @@ impl<'a> Plan<'a> {
                 .into_iter()
                 .collect(),
         };
-        (todo.len(), skipped, failures)
+        failures.extend(injected.iter().map(|u| {
+            format!(
+                "{} unit {u}: injected failure (${})",
+                stage.name(),
+                failpoint::FAILPOINT_VAR
+            )
+        }));
+        (todo.len() + injected.len(), skipped, failures)
     }
 
     fn filter_unit(&self, u: usize, progress: &Progress) -> std::io::Result<()> {

@@ -14,6 +14,18 @@ pub struct AtomicFile {
     file: Option<BufWriter<File>>,
 }
 
+/// This process's part of temporary names: its id, prefixed by `$SLURM_JOB_ID` (unique on the
+/// cluster, one per array task) when set.
+fn writer_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| match std::env::var("SLURM_JOB_ID") {
+        Ok(job) if !job.is_empty() && job.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            format!("{job}-{}", std::process::id())
+        }
+        _ => std::process::id().to_string(),
+    })
+}
+
 impl AtomicFile {
     /// Create the parent directories and the temporary file.
     pub fn create(target: impl Into<PathBuf>) -> io::Result<AtomicFile> {
@@ -25,8 +37,9 @@ impl AtomicFile {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         // The process id keeps two writers of the same target (a misconfigured rerun racing an
-        // old one) from truncating each other's temporary file.
-        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        // old one) from truncating each other's temporary file; under Slurm the job id joins it,
+        // since process ids repeat across the nodes that share OUT.
+        let temp = dir.join(format!(".{name}.{}.tmp", writer_id()));
         let file = File::create(&temp)?;
         Ok(AtomicFile {
             target,
