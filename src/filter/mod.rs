@@ -5,9 +5,11 @@
 
 pub mod code;
 pub mod lid;
+pub mod lists;
 pub mod pii;
 pub mod quality;
 pub mod settings;
+pub mod url;
 
 use std::path::PathBuf;
 
@@ -46,6 +48,9 @@ pub struct FiltersConfig {
     #[serde(default = "default_settings_dir")]
     pub settings: PathBuf,
     // FILTER CONFIG FIELDS (one `Option<…Config>` per filter, in pass order)
+    /// `[filters.url]`: UT1 categories, block/allow/opt-out lists, FineWeb URL words.
+    #[serde(default)]
+    pub url: Option<url::UrlFilterConfig>,
     /// `[filters.lid]`: fastText language ID (and programming language of code documents).
     #[serde(default)]
     pub lid: Option<lid::LidFilterConfig>,
@@ -66,6 +71,7 @@ impl Default for FiltersConfig {
         FiltersConfig {
             settings: default_settings_dir(),
             // FILTER CONFIG DEFAULTS
+            url: None,
             lid: None,
             quality: None,
             pii: None,
@@ -87,6 +93,9 @@ impl FiltersConfig {
         #[allow(unused_mut)]
         let mut out = Vec::new();
         // FILTER CONFIG PROBLEMS
+        if let Some(c) = &self.url {
+            out.extend(c.problems());
+        }
         if let Some(l) = &self.lid {
             out.extend(l.problems());
         }
@@ -104,6 +113,7 @@ impl FiltersConfig {
         #[allow(unused_mut)]
         let mut any = false;
         // FILTER ANY
+        any |= self.url.is_some();
         any |= self.lid.is_some();
         any |= self.quality.is_some();
         any
@@ -127,6 +137,12 @@ impl FiltersConfig {
         #[allow(unused_mut)]
         let mut problems: Vec<ConfigProblem> = Vec::new();
         // FILTER BUILD (push Box<dyn DocFilter> or extend problems, in pass order)
+        if let Some(c) = &self.url {
+            match c.build(&ctx) {
+                Ok(f) => filters.push(Box::new(f)),
+                Err(p) => problems.extend(p),
+            }
+        }
         if let Some(l) = &self.lid {
             match l.build(&ctx) {
                 Ok(f) => filters.push(Box::new(f)),
