@@ -78,5 +78,9 @@ fn main() {
         }
     }
     let per = t.elapsed().as_secs_f64() / urls.len() as f64;
-    println!("lookup: {:.2} µs per URL ({dropped} dropped of {})", per * 1e6, urls.len());
+    println!(
+        "lookup: {:.2} µs per URL ({dropped} dropped of {})",
+        per * 1e6,
+        urls.len()
+    );
 }

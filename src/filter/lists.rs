@@ -106,7 +106,10 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, ListError> {
     let head = io::Cursor::new(magic[..n].to_vec());
     let chained = head.chain(f);
     if n == 2 && magic == [0x1f, 0x8b] {
-        Ok(Box::new(MultiGzDecoder::new(BufReader::with_capacity(1 << 16, chained))))
+        Ok(Box::new(MultiGzDecoder::new(BufReader::with_capacity(
+            1 << 16,
+            chained,
+        ))))
     } else {
         Ok(Box::new(chained))
     }
@@ -198,7 +201,10 @@ mod tests {
 
     fn collect(path: &Path) -> Vec<(usize, String)> {
         let mut v = Vec::new();
-        for_each_entry(path, |n, e| v.push((n, String::from_utf8(e.to_vec()).unwrap()))).unwrap();
+        for_each_entry(path, |n, e| {
+            v.push((n, String::from_utf8(e.to_vec()).unwrap()))
+        })
+        .unwrap();
         v
     }
 
@@ -209,7 +215,8 @@ mod tests {
         let plain = dir.path().join("a.txt");
         std::fs::write(&plain, text).unwrap();
         let gz = dir.path().join("a.gz");
-        let mut e = flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+        let mut e =
+            flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
         e.write_all(text).unwrap();
         e.finish().unwrap();
         let want = vec![
@@ -235,8 +242,17 @@ mod tests {
 
     #[test]
     fn assets_prefix_resolves_into_the_assets_folder() {
-        assert_eq!(resolve(Path::new("assets:naughty-words"), Path::new("/x/a")), PathBuf::from("/x/a/naughty-words"));
-        assert_eq!(resolve(Path::new("lists/a.txt"), Path::new("/x/a")), PathBuf::from("lists/a.txt"));
-        assert_eq!(list_name(Path::new("lists/my_blocklist.txt.gz")), "my_blocklist");
+        assert_eq!(
+            resolve(Path::new("assets:naughty-words"), Path::new("/x/a")),
+            PathBuf::from("/x/a/naughty-words")
+        );
+        assert_eq!(
+            resolve(Path::new("lists/a.txt"), Path::new("/x/a")),
+            PathBuf::from("lists/a.txt")
+        );
+        assert_eq!(
+            list_name(Path::new("lists/my_blocklist.txt.gz")),
+            "my_blocklist"
+        );
     }
 }

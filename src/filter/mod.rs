@@ -10,6 +10,7 @@ pub mod pii;
 pub mod quality;
 pub mod settings;
 pub mod url;
+pub mod words;
 
 use std::path::PathBuf;
 
@@ -26,6 +27,10 @@ pub trait DocFilter: Send + Sync {
     fn check(&self, doc: &mut Doc) -> Verdict;
     /// Files the filter loaded (models, lists), pinned in the release manifest.
     fn assets(&self) -> Vec<PathBuf> {
+        Vec::new()
+    }
+    /// Facts worth showing in `tamis check` (lists loaded, languages covered); none by default.
+    fn notes(&self) -> Vec<String> {
         Vec::new()
     }
 }
@@ -54,6 +59,9 @@ pub struct FiltersConfig {
     /// `[filters.lid]`: fastText language ID (and programming language of code documents).
     #[serde(default)]
     pub lid: Option<lid::LidFilterConfig>,
+    /// `[filters.words]`: banned/flagged words per language (thresholds in the settings folder).
+    #[serde(default)]
+    pub words: Option<words::WordsFilterConfig>,
     /// `[filters.quality]`: Gopher, C4 and FineWeb heuristics, thresholds per language in `filters/`.
     #[serde(default)]
     pub quality: Option<quality::QualityFilterConfig>,
@@ -73,6 +81,7 @@ impl Default for FiltersConfig {
             // FILTER CONFIG DEFAULTS
             url: None,
             lid: None,
+            words: None,
             quality: None,
             pii: None,
         }
@@ -99,6 +108,9 @@ impl FiltersConfig {
         if let Some(l) = &self.lid {
             out.extend(l.problems());
         }
+        if let Some(c) = &self.words {
+            out.extend(c.problems());
+        }
         if let Some(q) = &self.quality {
             out.extend(q.problems());
         }
@@ -115,6 +127,7 @@ impl FiltersConfig {
         // FILTER ANY
         any |= self.url.is_some();
         any |= self.lid.is_some();
+        any |= self.words.is_some();
         any |= self.quality.is_some();
         any
     }
@@ -147,6 +160,12 @@ impl FiltersConfig {
             match l.build(&ctx) {
                 Ok(f) => filters.push(Box::new(f)),
                 Err(e) => problems.extend(e),
+            }
+        }
+        if let Some(c) = &self.words {
+            match c.build(&ctx) {
+                Ok(f) => filters.push(Box::new(f)),
+                Err(p) => problems.extend(p),
             }
         }
         if let Some(q) = &self.quality {
@@ -197,5 +216,10 @@ impl FilterChain {
     /// Stage names in order.
     pub fn stages(&self) -> Vec<&'static str> {
         self.filters.iter().map(|f| f.stage()).collect()
+    }
+
+    /// Every filter's notes, in pass order.
+    pub fn notes(&self) -> Vec<String> {
+        self.filters.iter().flat_map(|f| f.notes()).collect()
     }
 }

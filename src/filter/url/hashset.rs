@@ -35,12 +35,17 @@ impl HashedSet {
         }
         keys.dedup();
         keys.shrink_to_fit();
-        assert!(keys.len() < u32::MAX as usize, "list too large for a u32 index");
+        assert!(
+            keys.len() < u32::MAX as usize,
+            "list too large for a u32 index"
+        );
         // About 4 keys per bucket; none for small sets (binary search is as fast there).
         let bits = if keys.len() < 4096 {
             0
         } else {
-            (usize::BITS - 1 - keys.len().leading_zeros()).saturating_sub(2).min(26)
+            (usize::BITS - 1 - keys.len().leading_zeros())
+                .saturating_sub(2)
+                .min(26)
         };
         let mut buckets = Vec::new();
         if bits > 0 {
@@ -55,7 +60,11 @@ impl HashedSet {
             }
             buckets.push(keys.len() as u32);
         }
-        HashedSet { keys, buckets, bits }
+        HashedSet {
+            keys,
+            buckets,
+            bits,
+        }
     }
 
     /// Whether the hash is in the set.
@@ -93,7 +102,9 @@ mod tests {
     #[test]
     fn finds_members_and_rejects_others_small_and_bucketed() {
         for n in [0usize, 1, 10, 5000, 200_000] {
-            let members: Vec<u64> = (0..n as u64).map(|i| key_hash(format!("m{i}.example").as_bytes())).collect();
+            let members: Vec<u64> = (0..n as u64)
+                .map(|i| key_hash(format!("m{i}.example").as_bytes()))
+                .collect();
             let mut input = members.clone();
             input.extend_from_slice(&members[..n / 3]); // duplicates
             let set = HashedSet::from_hashes(input);

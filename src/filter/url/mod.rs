@@ -143,16 +143,29 @@ impl UrlFilterConfig {
         }
         for (i, c) in self.categories.iter().enumerate() {
             if c.is_empty() || c.contains(['/', '\\']) || c == "." || c == ".." {
-                out.push(problem(format!("filters.url.categories[{i}]"), format!("{c:?} is not a category name")));
+                out.push(problem(
+                    format!("filters.url.categories[{i}]"),
+                    format!("{c:?} is not a category name"),
+                ));
             } else if self.categories[..i].contains(c) {
-                out.push(problem(format!("filters.url.categories[{i}]"), format!("{c:?} is listed twice")));
+                out.push(problem(
+                    format!("filters.url.categories[{i}]"),
+                    format!("{c:?} is listed twice"),
+                ));
             }
         }
         if let Some(w) = &self.words {
             if w.soft_threshold == 0 {
-                out.push(problem("filters.url.words.soft_threshold", "must be at least 1"));
+                out.push(problem(
+                    "filters.url.words.soft_threshold",
+                    "must be at least 1",
+                ));
             }
-            if !w.builtin && w.banned_words.is_empty() && w.soft_banned_words.is_empty() && w.banned_subwords.is_empty() {
+            if !w.builtin
+                && w.banned_words.is_empty()
+                && w.soft_banned_words.is_empty()
+                && w.banned_subwords.is_empty()
+            {
                 out.push(problem(
                     "filters.url.words",
                     "builtin = false and no list files: give lists or remove the table",
@@ -192,32 +205,57 @@ impl UrlFilterConfig {
             }
         }
         let groups: [(&str, &Vec<PathBuf>, Role, Kind); 5] = [
-            ("block_domains", &self.block_domains, Role::Block, Kind::Domains),
+            (
+                "block_domains",
+                &self.block_domains,
+                Role::Block,
+                Kind::Domains,
+            ),
             ("block_urls", &self.block_urls, Role::Block, Kind::Urls),
-            ("allow_domains", &self.allow_domains, Role::Allow, Kind::Domains),
+            (
+                "allow_domains",
+                &self.allow_domains,
+                Role::Allow,
+                Kind::Domains,
+            ),
             ("allow_urls", &self.allow_urls, Role::Allow, Kind::Urls),
             ("opt_out", &self.opt_out, Role::OptOut, Kind::Mixed),
         ];
         for (key, paths, role, kind) in groups {
             for (i, p) in paths.iter().enumerate() {
                 let path = resolve(p, &ctx.assets);
-                specs.push(Spec::new(&list_name(&path), role, kind, path, &format!("filters.url.{key}[{i}]")));
+                specs.push(Spec::new(
+                    &list_name(&path),
+                    role,
+                    kind,
+                    path,
+                    &format!("filters.url.{key}[{i}]"),
+                ));
             }
         }
         let words = self.words.as_ref().map(|w| {
-            let mut lists = if w.builtin { WordLists::builtin() } else { WordLists::default() };
+            let mut lists = if w.builtin {
+                WordLists::builtin()
+            } else {
+                WordLists::default()
+            };
             let mut read = |into: &mut Vec<String>, key: &str, paths: &[PathBuf]| {
                 for (i, p) in paths.iter().enumerate() {
                     if let Err(e) = WordLists::read_file(into, &resolve(p, &ctx.assets)) {
-                        problems.push(problem(format!("filters.url.words.{key}[{i}]"), e.to_string()));
+                        problems.push(problem(
+                            format!("filters.url.words.{key}[{i}]"),
+                            e.to_string(),
+                        ));
                     }
                 }
             };
             read(&mut lists.banned, "banned_words", &w.banned_words);
             read(&mut lists.soft, "soft_banned_words", &w.soft_banned_words);
             read(&mut lists.subwords, "banned_subwords", &w.banned_subwords);
-            let builtin_only =
-                w.builtin && w.banned_words.is_empty() && w.soft_banned_words.is_empty() && w.banned_subwords.is_empty();
+            let builtin_only = w.builtin
+                && w.banned_words.is_empty()
+                && w.soft_banned_words.is_empty()
+                && w.banned_subwords.is_empty();
             UrlWords::new(lists, w.soft_threshold, builtin_only)
         });
 
@@ -367,7 +405,12 @@ fn load_cached(path: &Path, kind: Kind) -> Result<Arc<LoadedPair>, ListError> {
     })?;
     let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let key: CacheKey = (canon, meta.len(), meta.modified().ok(), kind);
-    if let Some(hit) = cache().lock().expect("list cache").get(&key).and_then(Weak::upgrade) {
+    if let Some(hit) = cache()
+        .lock()
+        .expect("list cache")
+        .get(&key)
+        .and_then(Weak::upgrade)
+    {
         return Ok(hit);
     }
     // Loading happens outside the lock: two threads may load the same new file at once (the
@@ -460,7 +503,11 @@ impl UrlFilter {
                     Role::Allow => "allow",
                     Role::OptOut => "opt-out",
                 };
-                notes.push(format!("url: {role} list {}: {} {what}", l.name, l.set.len()));
+                notes.push(format!(
+                    "url: {role} list {}: {} {what}",
+                    l.name,
+                    l.set.len()
+                ));
                 let p = Arc::as_ptr(&l.set.pair);
                 if !seen.contains(&p) {
                     seen.push(p);
@@ -469,12 +516,18 @@ impl UrlFilter {
             }
         }
         if self.words.is_some() {
-            notes.push("url: URL word rules on (banned words, soft-banned words, banned sub-words)".into());
+            notes.push(
+                "url: URL word rules on (banned words, soft-banned words, banned sub-words)".into(),
+            );
         }
         notes.push(format!(
             "url: lists take {:.1} MB, loaded in {secs:.2} s; documents without a URL {}",
             bytes as f64 / 1e6,
-            if self.require_url { "are dropped (require_url)" } else { "pass" }
+            if self.require_url {
+                "are dropped (require_url)"
+            } else {
+                "pass"
+            }
         ));
         notes
     }
@@ -482,6 +535,19 @@ impl UrlFilter {
     /// Human-readable facts about the loaded lists, for `tamis check`.
     pub fn notes(&self) -> &[String] {
         &self.notes
+    }
+
+    /// (list name, `domains` or `urls`, distinct entries) of every loaded list, in check order.
+    pub fn list_sizes(&self) -> Vec<(String, &'static str, usize)> {
+        let d = self
+            .domain_lists
+            .iter()
+            .map(|l| (l.name.clone(), "domains", l.set.len()));
+        let u = self
+            .url_lists
+            .iter()
+            .map(|l| (l.name.clone(), "urls", l.set.len()));
+        d.chain(u).collect()
     }
 
     /// The verdict for a URL (`None` = no URL).
@@ -497,10 +563,20 @@ impl UrlFilter {
             Ok(p) => p,
             Err(e) => return Verdict::drop("invalid_url", format!("{}: {e}", quote_url(raw))),
         };
-        let hosts: Vec<(u64, &str)> = parsed.host_suffixes().map(|s| (key_hash(s.as_bytes()), s)).collect();
-        let keys: Vec<(u64, &str)> = parsed.url_keys.iter().map(|k| (key_hash(k.as_bytes()), k.as_str())).collect();
+        let hosts: Vec<(u64, &str)> = parsed
+            .host_suffixes()
+            .map(|s| (key_hash(s.as_bytes()), s))
+            .collect();
+        let keys: Vec<(u64, &str)> = parsed
+            .url_keys
+            .iter()
+            .map(|k| (key_hash(k.as_bytes()), k.as_str()))
+            .collect();
         let first_hit = |l: &Named, candidates: &[(u64, &str)]| -> Option<String> {
-            candidates.iter().find(|(h, _)| l.set.contains(*h)).map(|(_, s)| (*s).to_string())
+            candidates
+                .iter()
+                .find(|(h, _)| l.set.contains(*h))
+                .map(|(_, s)| (*s).to_string())
         };
         let hit = |role: Role| -> Option<(String, String, bool)> {
             for l in self.domain_lists.iter().filter(|l| l.role == role) {
@@ -522,7 +598,11 @@ impl UrlFilter {
             return Verdict::Keep;
         }
         if let Some((name, entry, is_url)) = hit(Role::Block) {
-            let reason = if is_url { "blocked_url" } else { "blocked_domain" };
+            let reason = if is_url {
+                "blocked_url"
+            } else {
+                "blocked_domain"
+            };
             return Verdict::drop(reason, format!("{name}: {entry}"));
         }
         if let Some(w) = &self.words {
@@ -537,6 +617,10 @@ impl UrlFilter {
 impl DocFilter for UrlFilter {
     fn stage(&self) -> &'static str {
         "url"
+    }
+
+    fn notes(&self) -> Vec<String> {
+        self.notes.clone()
     }
 
     fn check(&self, doc: &mut Doc) -> Verdict {
@@ -573,10 +657,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ut1 = dir.path().join("ut1");
         std::fs::create_dir_all(ut1.join("adult")).unwrap();
-        write(&ut1.join("adult"), "domains", "bad.example\nshared.example\n");
+        write(
+            &ut1.join("adult"),
+            "domains",
+            "bad.example\nshared.example\n",
+        );
         write(&ut1.join("adult"), "urls", "pages.example/private/\n");
         let allow = write(dir.path(), "allow.txt", "shared.example\nowner.example\n");
-        let opt = write(dir.path(), "optout.txt", "# asked 2026-01-01\nowner.example\nnews.example/archive\n");
+        let opt = write(
+            dir.path(),
+            "optout.txt",
+            "# asked 2026-01-01\nowner.example\nnews.example/archive\n",
+        );
         let cfg = UrlFilterConfig {
             ut1: Some(ut1),
             categories: vec!["adult".into()],
@@ -585,19 +677,38 @@ mod tests {
             ..Default::default()
         };
         let f = cfg.build(&ctx()).unwrap();
-        assert_eq!(verdict(&f, "https://www.bad.example/x"), ("blocked_domain".into(), "ut1/adult: bad.example".into()));
-        assert_eq!(verdict(&f, "https://shared.example/"), ("keep".into(), String::new()), "allow-listed");
-        assert_eq!(verdict(&f, "https://blog.owner.example/"), ("opt_out".into(), "optout: owner.example".into()));
+        assert_eq!(
+            verdict(&f, "https://www.bad.example/x"),
+            ("blocked_domain".into(), "ut1/adult: bad.example".into())
+        );
+        assert_eq!(
+            verdict(&f, "https://shared.example/"),
+            ("keep".into(), String::new()),
+            "allow-listed"
+        );
+        assert_eq!(
+            verdict(&f, "https://blog.owner.example/"),
+            ("opt_out".into(), "optout: owner.example".into())
+        );
         assert_eq!(
             verdict(&f, "https://news.example/archive/2020/a.html"),
             ("opt_out".into(), "optout: news.example/archive".into())
         );
-        assert_eq!(verdict(&f, "https://news.example/today"), ("keep".into(), String::new()));
+        assert_eq!(
+            verdict(&f, "https://news.example/today"),
+            ("keep".into(), String::new())
+        );
         assert_eq!(
             verdict(&f, "http://pages.example/private/a?b=c"),
-            ("blocked_url".into(), "ut1/adult: pages.example/private".into())
+            (
+                "blocked_url".into(),
+                "ut1/adult: pages.example/private".into()
+            )
         );
-        assert_eq!(verdict(&f, "http://pages.example/public"), ("keep".into(), String::new()));
+        assert_eq!(
+            verdict(&f, "http://pages.example/public"),
+            ("keep".into(), String::new())
+        );
     }
 
     #[test]
@@ -613,7 +724,9 @@ mod tests {
         }
         .build(&ctx())
         .unwrap();
-        assert!(matches!(strict.check_url(None), Verdict::Drop { reason, .. } if reason == "invalid_url"));
+        assert!(
+            matches!(strict.check_url(None), Verdict::Drop { reason, .. } if reason == "invalid_url")
+        );
     }
 
     #[test]
@@ -629,10 +742,18 @@ mod tests {
         let problems = cfg.build(&ctx()).err().unwrap();
         let ats: Vec<&str> = problems.iter().map(|p| p.at.as_str()).collect();
         assert!(ats.contains(&"filters.url.categories[1]"), "{problems:?}");
-        assert!(ats.contains(&"filters.url.categories[0]"), "no files: {problems:?}");
-        let mine = problems.iter().find(|p| p.at == "filters.url.block_domains[0]").unwrap();
+        assert!(
+            ats.contains(&"filters.url.categories[0]"),
+            "no files: {problems:?}"
+        );
+        let mine = problems
+            .iter()
+            .find(|p| p.at == "filters.url.block_domains[0]")
+            .unwrap();
         assert!(mine.message.contains("line 2"), "{}", mine.message);
-        assert!(problems.iter().any(|p| p.at == "filters.url.block_domains[1]"));
+        assert!(problems
+            .iter()
+            .any(|p| p.at == "filters.url.block_domains[1]"));
     }
 
     #[test]
@@ -654,7 +775,10 @@ mod tests {
             ..Default::default()
         };
         let f = cfg.build(&ctx()).unwrap();
-        assert_eq!(verdict(&f, "https://x.example/bukkake").0, "url_banned_word");
+        assert_eq!(
+            verdict(&f, "https://x.example/bukkake").0,
+            "url_banned_word"
+        );
         assert_eq!(verdict(&f, "https://sexed.example/bukkake").0, "keep");
     }
 }

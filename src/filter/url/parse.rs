@@ -38,7 +38,10 @@ impl ParsedUrl {
         std::iter::from_fn(move || {
             let i = next?;
             next = if i < stop {
-                host[i..].find('.').map(|d| i + d + 1).filter(|&j| j <= stop)
+                host[i..]
+                    .find('.')
+                    .map(|d| i + d + 1)
+                    .filter(|&j| j <= stop)
             } else {
                 None
             };
@@ -162,7 +165,9 @@ pub fn normalize_domain_entry(entry: &[u8], out: &mut Vec<u8>) -> Result<(), Str
     if e.is_empty() {
         return Err("empty domain".into());
     }
-    if e.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
+    if e.iter()
+        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
         out.extend(e.iter().map(u8::to_ascii_lowercase));
         if out.windows(2).any(|w| w == b"..") {
             return Err("empty label".into());
@@ -174,7 +179,9 @@ pub fn normalize_domain_entry(entry: &[u8], out: &mut Vec<u8>) -> Result<(), Str
         return Err(format!("{s:?} is not a domain (URLs go in a urls list)"));
     }
     match Host::parse(s).map_err(|err| format!("{s:?}: {err}"))? {
-        Host::Domain(d) => out.extend_from_slice(d.trim_end_matches('.').to_ascii_lowercase().as_bytes()),
+        Host::Domain(d) => {
+            out.extend_from_slice(d.trim_end_matches('.').to_ascii_lowercase().as_bytes())
+        }
         Host::Ipv4(ip) => out.extend_from_slice(ip.to_string().as_bytes()),
         Host::Ipv6(ip) => out.extend_from_slice(format!("[{ip}]").as_bytes()),
     }
@@ -186,15 +193,28 @@ mod tests {
     use super::*;
 
     fn suffixes(u: &str) -> Vec<String> {
-        parse_doc_url(u).unwrap().host_suffixes().map(str::to_string).collect()
+        parse_doc_url(u)
+            .unwrap()
+            .host_suffixes()
+            .map(str::to_string)
+            .collect()
     }
 
     #[test]
     fn host_walks_up_to_the_registered_domain_only() {
-        assert_eq!(suffixes("https://a.b.example.com/x"), ["a.b.example.com", "b.example.com", "example.com"]);
-        assert_eq!(suffixes("http://shop.example.co.uk"), ["shop.example.co.uk", "example.co.uk"]);
+        assert_eq!(
+            suffixes("https://a.b.example.com/x"),
+            ["a.b.example.com", "b.example.com", "example.com"]
+        );
+        assert_eq!(
+            suffixes("http://shop.example.co.uk"),
+            ["shop.example.co.uk", "example.co.uk"]
+        );
         // blogspot.com is a (private) public suffix: its blogs are registered domains of their own.
-        assert_eq!(suffixes("http://x.y.blogspot.com/"), ["x.y.blogspot.com", "y.blogspot.com"]);
+        assert_eq!(
+            suffixes("http://x.y.blogspot.com/"),
+            ["x.y.blogspot.com", "y.blogspot.com"]
+        );
         assert_eq!(suffixes("http://co.uk/"), ["co.uk"]);
         assert_eq!(suffixes("http://10.0.0.1:8080/a"), ["10.0.0.1"]);
         assert_eq!(suffixes("http://EXAMPLE.com./"), ["example.com"]);
@@ -202,7 +222,10 @@ mod tests {
 
     #[test]
     fn idn_hosts_become_punycode() {
-        assert_eq!(suffixes("http://Bücher.example/"), ["xn--bcher-kva.example"]);
+        assert_eq!(
+            suffixes("http://Bücher.example/"),
+            ["xn--bcher-kva.example"]
+        );
         let mut out = Vec::new();
         normalize_domain_entry("Bücher.example".as_bytes(), &mut out).unwrap();
         assert_eq!(out, b"xn--bcher-kva.example");
@@ -211,7 +234,15 @@ mod tests {
     #[test]
     fn url_keys_cover_query_trailing_slash_and_parents() {
         let p = parse_doc_url("https://www.Example.com:443/a/b/?q=1#frag").unwrap();
-        assert_eq!(p.url_keys, ["example.com/a/b?q=1", "example.com/a/b", "example.com/a", "example.com"]);
+        assert_eq!(
+            p.url_keys,
+            [
+                "example.com/a/b?q=1",
+                "example.com/a/b",
+                "example.com/a",
+                "example.com"
+            ]
+        );
         let p = parse_doc_url("http://example.com:8080/").unwrap();
         assert_eq!(p.url_keys, ["example.com:8080"]);
         let p = parse_doc_url("example.com/page").unwrap();
@@ -236,7 +267,11 @@ mod tests {
     #[test]
     fn domain_entries_normalise_or_fail_clearly() {
         let mut out = Vec::new();
-        for (e, want) in [("Example.COM", "example.com"), ("*.example.com", "example.com"), (".example.com.", "example.com")] {
+        for (e, want) in [
+            ("Example.COM", "example.com"),
+            ("*.example.com", "example.com"),
+            (".example.com.", "example.com"),
+        ] {
             normalize_domain_entry(e.as_bytes(), &mut out).unwrap();
             assert_eq!(out, want.as_bytes());
         }

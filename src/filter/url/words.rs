@@ -23,9 +23,11 @@ use crate::filter::lists::{for_each_entry, ListError};
 /// FineWeb's lists, as shipped in datatrove 0.10.1 (`lists/fineweb_url/`, see its manifest).
 pub const BUILTIN_BANNED_WORDS: &str = include_str!("../../../lists/fineweb_url/banned_words.txt");
 /// FineWeb's soft-banned words.
-pub const BUILTIN_SOFT_BANNED_WORDS: &str = include_str!("../../../lists/fineweb_url/soft_banned_words.txt");
+pub const BUILTIN_SOFT_BANNED_WORDS: &str =
+    include_str!("../../../lists/fineweb_url/soft_banned_words.txt");
 /// FineWeb's banned sub-words.
-pub const BUILTIN_BANNED_SUBWORDS: &str = include_str!("../../../lists/fineweb_url/banned_subwords.txt");
+pub const BUILTIN_BANNED_SUBWORDS: &str =
+    include_str!("../../../lists/fineweb_url/banned_subwords.txt");
 
 /// Name shown in drop details for the compiled-in lists.
 const BUILTIN_NAME: &str = "fineweb";
@@ -106,7 +108,12 @@ impl UrlWords {
             soft_threshold: soft_threshold.max(1),
             subwords,
             subword_list,
-            name: if builtin_only { BUILTIN_NAME } else { "url_words" }.to_string(),
+            name: if builtin_only {
+                BUILTIN_NAME
+            } else {
+                "url_words"
+            }
+            .to_string(),
         }
     }
 
@@ -121,7 +128,10 @@ impl UrlWords {
             word.clear();
             word.extend(w.chars().map(|c| c.to_ascii_lowercase()));
             if self.banned.contains(&word) {
-                return Some(Verdict::drop("url_banned_word", format!("{}: {word}", self.name)));
+                return Some(Verdict::drop(
+                    "url_banned_word",
+                    format!("{}: {word}", self.name),
+                ));
             }
             if self.soft.contains(&word) && !soft_found.contains(&word) {
                 soft_found.push(word.clone());
@@ -144,7 +154,12 @@ impl UrlWords {
             if let Some(m) = ac.find(&squashed) {
                 return Some(Verdict::drop(
                     "url_banned_subword",
-                    format!("{}: {} in {}", self.name, self.subword_list[m.pattern().as_usize()], squashed),
+                    format!(
+                        "{}: {} in {}",
+                        self.name,
+                        self.subword_list[m.pattern().as_usize()],
+                        squashed
+                    ),
                 ));
             }
         }
@@ -181,7 +196,10 @@ mod tests {
     fn banned_word_needs_a_whole_url_word() {
         let f = builtin();
         let (r, d) = reason(f.check("https://example.com/Bukkake-videos")).unwrap();
-        assert_eq!((r.as_str(), d.as_str()), ("url_banned_word", "fineweb: bukkake"));
+        assert_eq!(
+            (r.as_str(), d.as_str()),
+            ("url_banned_word", "fineweb: bukkake")
+        );
         // `cialis` is a banned word, but inside `specialist` it is not a URL word; no sub-word either.
         assert_eq!(f.check("https://example.com/specialists/cardiology"), None);
     }
@@ -189,7 +207,11 @@ mod tests {
     #[test]
     fn soft_words_need_two_distinct() {
         let f = builtin();
-        assert_eq!(f.check("https://example.com/sexy/sexy/page"), None, "one distinct soft word");
+        assert_eq!(
+            f.check("https://example.com/sexy/sexy/page"),
+            None,
+            "one distinct soft word"
+        );
         let (r, d) = reason(f.check("https://example.com/sexy-nude-page")).unwrap();
         assert_eq!(r, "url_soft_banned_words");
         assert_eq!(d, "fineweb: 2 soft-banned words (>= 2): sexy, nude");
