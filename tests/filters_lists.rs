@@ -136,7 +136,7 @@ fn ut1_does_not_block_public_suffixes_siblings_or_unrelated_sites() {
     let f = ut1_filter();
     for d in adult_sample() {
         let d = d.as_str();
-        let suffix = psl::suffix_str(&d).unwrap();
+        let suffix = psl::suffix_str(d).unwrap();
         assert_eq!(
             url_verdict(f, &format!("https://{suffix}/")).0,
             "keep",
@@ -637,4 +637,48 @@ fn vendored_lists_match_their_manifest_and_every_manifest_is_complete() {
         hex::encode(sha2::Sha256::digest(&raw)),
         adult["sha256"].as_str().unwrap()
     );
+}
+
+#[test]
+fn default_words_config_reads_the_npm_package_installed_by_setup() {
+    // `./setup --assets-only` (run before the tests, see README) unpacks naughty-words@1.2.0.
+    let assets = std::env::var_os("TAMIS_ASSETS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("assets"));
+    assert!(
+        assets.join("naughty-words").is_dir(),
+        "{} missing: run ./setup --assets-only first",
+        assets.join("naughty-words").display()
+    );
+    let ctx = BuildCtx {
+        settings: LangSettings::load(&repo().join("filters")).unwrap(),
+        assets,
+    };
+    let f = WordsFilterConfig::default()
+        .build(&ctx)
+        .unwrap_or_else(|p| panic!("{p:?}"));
+    // 28 JSON lists; fr and fr-CA-u-sd-caqc are both fra_Latn.
+    assert_eq!(f.languages().len(), 27, "{:?}", f.languages());
+    let fr = planted("fr", 600, &["merde", "Connard", "ENCULÉ"], true);
+    assert_dropped(
+        f.check_text(Some("fra_Latn"), &fr),
+        "ldnoobw/fra_Latn",
+        3,
+        &["merde", "connard", "enculé"],
+    );
+    // Same verdicts as the plain-text copies of the lists on every UDHR text.
+    let plain = words_filter();
+    for (stem, tag, path) in udhr_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (a, b) = (f.report(&tag, &text), plain.report(&tag, &text));
+        if let (Some(a), Some(b)) = (a, b) {
+            let hits = |r: &tamis::filter::words::WordsReport| {
+                r.lists
+                    .iter()
+                    .find(|(n, _)| n == "ldnoobw")
+                    .map(|(_, h)| h.clone())
+            };
+            assert_eq!(hits(&a), hits(&b), "{stem}");
+        }
+    }
 }

@@ -290,7 +290,7 @@ impl WordsFilterConfig {
             };
             let names: Vec<String> = chosen.iter().map(|(n, _)| n.clone()).collect();
             notes.push(format!(
-                "words: {lang}: {} ({} entries, {} ignored), max_ratio {}, min_count {}",
+                "words: {lang}: {} ({} distinct entries, {} ignored), max_ratio {}, min_count {}",
                 names
                     .iter()
                     .zip(&entries)
