@@ -534,6 +534,21 @@ untagged_languages = ["en"]
     assert!(p.problems().is_empty(), "{:?}", p.problems());
     let chain = p.filters.build().unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(chain.stages(), ["url", "words"]);
+    // Every list file read is pinned in the release manifest.
+    let assets = chain.assets();
+    for f in [
+        "adult.domains.gz",
+        "adult.urls.gz",
+        "malware.domains.gz",
+        "optout_example.txt",
+        "ldnoobw/fr.txt",
+        "ldnoobw/zh.txt",
+    ] {
+        assert!(
+            assets.iter().any(|p| p.ends_with(f)),
+            "{f} not in {assets:?}"
+        );
+    }
     let notes = chain.notes();
     assert!(
         notes

@@ -259,6 +259,19 @@ impl UrlFilterConfig {
             UrlWords::new(lists, w.soft_threshold, builtin_only)
         });
 
+        let mut files: Vec<PathBuf> = specs.iter().map(|s| s.path.clone()).collect();
+        if let Some(w) = &self.words {
+            for p in w
+                .banned_words
+                .iter()
+                .chain(&w.soft_banned_words)
+                .chain(&w.banned_subwords)
+            {
+                files.push(resolve(p, &ctx.assets));
+            }
+        }
+        files.sort();
+        files.dedup();
         let loaded: Vec<Result<Arc<LoadedPair>, ConfigProblem>> = specs
             .par_iter()
             .map(|s| load_cached(&s.path, s.kind).map_err(|e| problem(s.at.clone(), e.to_string())))
@@ -269,6 +282,7 @@ impl UrlFilterConfig {
             words,
             require_url: self.require_url,
             notes: Vec::new(),
+            files,
         };
         for (spec, set) in specs.into_iter().zip(loaded) {
             match set {
@@ -475,6 +489,8 @@ pub struct UrlFilter {
     words: Option<UrlWords>,
     require_url: bool,
     notes: Vec<String>,
+    /// Every list file read (for the release manifest); FineWeb's built-in lists are part of tamis.
+    files: Vec<PathBuf>,
 }
 
 /// Longest URL quoted in an `invalid_url` detail.
@@ -621,6 +637,10 @@ impl DocFilter for UrlFilter {
 
     fn notes(&self) -> Vec<String> {
         self.notes.clone()
+    }
+
+    fn assets(&self) -> Vec<PathBuf> {
+        self.files.clone()
     }
 
     fn check(&self, doc: &mut Doc) -> Verdict {

@@ -331,6 +331,12 @@ impl WordsFilterConfig {
             covered.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
             if untagged.is_empty() { "nothing (kept)".to_string() } else { untagged.join(", ") }
         ));
+        let mut files: Vec<PathBuf> = sources
+            .iter()
+            .flat_map(|(_, s)| s.files.values().flatten().cloned())
+            .collect();
+        files.sort();
+        files.dedup();
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -339,6 +345,7 @@ impl WordsFilterConfig {
             untagged,
             max_detail_words: self.max_detail_words,
             notes,
+            files,
         })
     }
 }
@@ -374,6 +381,8 @@ pub struct WordsFilter {
     untagged: Vec<String>,
     max_detail_words: usize,
     notes: Vec<String>,
+    /// Every word-list file read (for the release manifest).
+    files: Vec<PathBuf>,
 }
 
 thread_local! {
@@ -506,6 +515,10 @@ impl DocFilter for WordsFilter {
 
     fn notes(&self) -> Vec<String> {
         self.notes.clone()
+    }
+
+    fn assets(&self) -> Vec<PathBuf> {
+        self.files.clone()
     }
 
     fn check(&self, doc: &mut Doc) -> Verdict {
