@@ -5,8 +5,9 @@
 //!   see [`load`]); every list that has a file for a language applies to it, unless the
 //!   language's settings name a subset.
 //! - **Thresholds** live in the `filters/` settings folder, table `[words]`: `max_ratio`
-//!   (drop when one list's occurrences / words > `max_ratio`; `0` is C4's rule, any occurrence
-//!   drops), `lists`, `enabled`. `filters/default.toml` holds the defaults, `filters/<tag>.toml`
+//!   (drop when one list's occurrences / words > `max_ratio`), `min_count` (occurrences needed
+//!   before the ratio counts; `max_ratio = 0` with `min_count = 1` is C4's rule, any occurrence
+//!   drops), `lists`, `ignore`, `enabled`. `filters/default.toml` holds the defaults, `filters/<tag>.toml`
 //!   per-language overrides.
 //! - **Matching**: one automaton per language, entries and text folded alike (case, width,
 //!   compatibility forms, whitespace), matches only on word boundaries in spaced scripts and on
@@ -103,8 +104,8 @@ pub struct WordsSettings {
     /// The lists (by name) that apply to this language; absent: every list with a file for it.
     #[serde(default)]
     pub lists: Option<Vec<String>>,
-    /// Drop when the occurrences of one list's entries / words > `max_ratio`; `0` drops on any
-    /// occurrence (C4's rule).
+    /// Drop when the occurrences of one list's entries / words > `max_ratio`; `0` with
+    /// `min_count = 1` drops on any occurrence (C4's rule).
     #[serde(default = "default_max_ratio")]
     pub max_ratio: f64,
     /// Occurrences needed before the ratio is considered (1: the ratio alone decides, as in
