@@ -421,9 +421,16 @@ impl WordsFilter {
     }
 
     fn rule_for(&self, tag: &str) -> Option<&LangRule> {
-        self.rules
-            .get(tag)
-            .or_else(|| crate::lang::canonical(tag).and_then(|t| self.rules.get(&t)))
+        if let Some(r) = self.rules.get(tag) {
+            return Some(r);
+        }
+        // Language ID writes canonical tags (`swh_Latn`): a miss is a language without a list.
+        // Other forms (`fr`, `__label__fr`, from input fields) are mapped.
+        let b = tag.as_bytes();
+        if b.len() == 8 && b[3] == b'_' && b[..3].iter().all(u8::is_ascii_lowercase) {
+            return None;
+        }
+        crate::lang::canonical(tag).and_then(|t| self.rules.get(&t))
     }
 
     /// The verdict for `text` in language `lang` (`None`: the `untagged_languages`).
