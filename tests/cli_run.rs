@@ -47,6 +47,9 @@ fn quickstart_writes_docs_removed_log_and_stats() {
         "read/truncated_record",
         "read/invalid_json",
         "read/empty_text",
+        "url/blocked_domain",
+        "url/opt_out",
+        "words/banned_words",
     ] {
         assert_eq!(
             removed.get(reason).and_then(|v| v.as_u64()),

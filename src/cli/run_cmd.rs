@@ -80,7 +80,7 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let p = load(&args.pipeline, &[])?;
     let files =
         expand_inputs(&p.inputs).map_err(|problems| anyhow::anyhow!("{}", problems.join("\n")))?;
-    p.filters.build().map_err(|problems| {
+    let chain = p.filters.build().map_err(|problems| {
         anyhow::anyhow!(
             "{}",
             problems
@@ -90,6 +90,9 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 .join("\n")
         )
     })?;
+    for note in chain.notes() {
+        println!("  {note}");
+    }
     println!(
         "{}: ok, {} input files",
         args.pipeline.display(),

@@ -5,9 +5,12 @@
 
 pub mod code;
 pub mod lid;
+pub mod lists;
 pub mod pii;
 pub mod quality;
 pub mod settings;
+pub mod url;
+pub mod words;
 
 use std::path::PathBuf;
 
@@ -24,6 +27,10 @@ pub trait DocFilter: Send + Sync {
     fn check(&self, doc: &mut Doc) -> Verdict;
     /// Files the filter loaded (models, lists), pinned in the release manifest.
     fn assets(&self) -> Vec<PathBuf> {
+        Vec::new()
+    }
+    /// Facts worth showing in `tamis check` (lists loaded, languages covered); none by default.
+    fn notes(&self) -> Vec<String> {
         Vec::new()
     }
 }
@@ -46,9 +53,15 @@ pub struct FiltersConfig {
     #[serde(default = "default_settings_dir")]
     pub settings: PathBuf,
     // FILTER CONFIG FIELDS (one `Option<…Config>` per filter, in pass order)
+    /// `[filters.url]`: UT1 categories, block/allow/opt-out lists, FineWeb URL words.
+    #[serde(default)]
+    pub url: Option<url::UrlFilterConfig>,
     /// `[filters.lid]`: fastText language ID (and programming language of code documents).
     #[serde(default)]
     pub lid: Option<lid::LidFilterConfig>,
+    /// `[filters.words]`: banned/flagged words per language (thresholds in the settings folder).
+    #[serde(default)]
+    pub words: Option<words::WordsFilterConfig>,
     /// `[filters.quality]`: Gopher, C4 and FineWeb heuristics, thresholds per language in `filters/`.
     #[serde(default)]
     pub quality: Option<quality::QualityFilterConfig>,
@@ -66,7 +79,9 @@ impl Default for FiltersConfig {
         FiltersConfig {
             settings: default_settings_dir(),
             // FILTER CONFIG DEFAULTS
+            url: None,
             lid: None,
+            words: None,
             quality: None,
             pii: None,
         }
@@ -87,8 +102,14 @@ impl FiltersConfig {
         #[allow(unused_mut)]
         let mut out = Vec::new();
         // FILTER CONFIG PROBLEMS
+        if let Some(c) = &self.url {
+            out.extend(c.problems());
+        }
         if let Some(l) = &self.lid {
             out.extend(l.problems());
+        }
+        if let Some(c) = &self.words {
+            out.extend(c.problems());
         }
         if let Some(q) = &self.quality {
             out.extend(q.problems());
@@ -104,7 +125,9 @@ impl FiltersConfig {
         #[allow(unused_mut)]
         let mut any = false;
         // FILTER ANY
+        any |= self.url.is_some();
         any |= self.lid.is_some();
+        any |= self.words.is_some();
         any |= self.quality.is_some();
         any
     }
@@ -127,10 +150,22 @@ impl FiltersConfig {
         #[allow(unused_mut)]
         let mut problems: Vec<ConfigProblem> = Vec::new();
         // FILTER BUILD (push Box<dyn DocFilter> or extend problems, in pass order)
+        if let Some(c) = &self.url {
+            match c.build(&ctx) {
+                Ok(f) => filters.push(Box::new(f)),
+                Err(p) => problems.extend(p),
+            }
+        }
         if let Some(l) = &self.lid {
             match l.build(&ctx) {
                 Ok(f) => filters.push(Box::new(f)),
                 Err(e) => problems.extend(e),
+            }
+        }
+        if let Some(c) = &self.words {
+            match c.build(&ctx) {
+                Ok(f) => filters.push(Box::new(f)),
+                Err(p) => problems.extend(p),
             }
         }
         if let Some(q) = &self.quality {
@@ -181,5 +216,10 @@ impl FilterChain {
     /// Stage names in order.
     pub fn stages(&self) -> Vec<&'static str> {
         self.filters.iter().map(|f| f.stage()).collect()
+    }
+
+    /// Every filter's notes, in pass order.
+    pub fn notes(&self) -> Vec<String> {
+        self.filters.iter().flat_map(|f| f.notes()).collect()
     }
 }

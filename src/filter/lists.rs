@@ -1,0 +1,258 @@
+//! Reading list files (block lists, word lists): paths that may point into the assets folder,
+//! plain or gzip files read line by line without a `String` per line, and errors that name the
+//! file and line at fault.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use flate2::read::MultiGzDecoder;
+
+/// A path in a config: `assets:<rel>` is inside the assets folder (`$TAMIS_ASSETS`, else
+/// `./assets`), anything else is taken from the working directory.
+pub fn resolve(path: &Path, assets: &Path) -> PathBuf {
+    match path.to_str().and_then(|s| s.strip_prefix("assets:")) {
+        Some(rel) => assets.join(rel.trim_start_matches('/')),
+        None => path.to_path_buf(),
+    }
+}
+
+/// A list that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    /// The file could not be opened or read (including a corrupt gzip stream).
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// Bad entries (the first few, with their line numbers).
+    #[error("{}: {}", path.display(), describe_bad(bad, *more))]
+    BadEntries {
+        /// The file.
+        path: PathBuf,
+        /// (line number from 1, message) of the first bad entries.
+        bad: Vec<(usize, String)>,
+        /// How many more bad entries were not kept.
+        more: usize,
+    },
+    /// The file is not in a format we read.
+    #[error("{}: {message}", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn describe_bad(bad: &[(usize, String)], more: usize) -> String {
+    let mut s = bad
+        .iter()
+        .map(|(line, m)| format!("line {line}: {m}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if more > 0 {
+        s.push_str(&format!("; and {more} more bad lines"));
+    }
+    s
+}
+
+/// Collects bad entries of one file, keeping the first few.
+#[derive(Debug, Default)]
+pub struct BadLines {
+    bad: Vec<(usize, String)>,
+    more: usize,
+}
+
+impl BadLines {
+    const KEEP: usize = 5;
+
+    /// Record a bad entry at `line` (from 1).
+    pub fn push(&mut self, line: usize, message: impl Into<String>) {
+        if self.bad.len() < Self::KEEP {
+            self.bad.push((line, message.into()));
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// `Ok` when nothing was bad.
+    pub fn finish(self, path: &Path) -> Result<(), ListError> {
+        if self.bad.is_empty() {
+            Ok(())
+        } else {
+            Err(ListError::BadEntries {
+                path: path.to_path_buf(),
+                bad: self.bad,
+                more: self.more,
+            })
+        }
+    }
+}
+
+/// Open a file for reading, decompressing it when it starts with the gzip magic bytes (whatever
+/// its name).
+pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, ListError> {
+    let io_err = |source| ListError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = File::open(path).map_err(io_err)?;
+    let mut magic = [0u8; 2];
+    let n = read_up_to(&mut f, &mut magic).map_err(io_err)?;
+    let head = io::Cursor::new(magic[..n].to_vec());
+    let chained = head.chain(f);
+    if n == 2 && magic == [0x1f, 0x8b] {
+        Ok(Box::new(MultiGzDecoder::new(BufReader::with_capacity(
+            1 << 16,
+            chained,
+        ))))
+    } else {
+        Ok(Box::new(chained))
+    }
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Call `f(line_number, entry)` for every entry of a list file (plain or gzip): lines are
+/// trimmed of ASCII whitespace (`\r` included); empty lines and lines starting with `#` are
+/// skipped. No allocation per line.
+pub fn for_each_entry(path: &Path, mut f: impl FnMut(usize, &[u8])) -> Result<(), ListError> {
+    let mut r = open(path)?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut filled = 0usize;
+    let mut line_no = 0usize;
+    loop {
+        let n = loop {
+            match r.read(&mut buf[filled..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(source) => {
+                    return Err(ListError::Io {
+                        path: path.to_path_buf(),
+                        source,
+                    })
+                }
+            }
+        };
+        let end = filled + n;
+        let eof = n == 0;
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', &buf[..end]) {
+            line_no += 1;
+            entry(&buf[start..nl], line_no, &mut f);
+            start = nl + 1;
+        }
+        if eof {
+            if start < end {
+                line_no += 1;
+                entry(&buf[start..end], line_no, &mut f);
+            }
+            return Ok(());
+        }
+        // Keep the partial last line; grow the buffer when one line fills it.
+        buf.copy_within(start..end, 0);
+        filled = end - start;
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+    }
+}
+
+fn entry(line: &[u8], line_no: usize, f: &mut impl FnMut(usize, &[u8])) {
+    let t = line.trim_ascii();
+    if !t.is_empty() && t[0] != b'#' {
+        f(line_no, t);
+    }
+}
+
+/// A short name for a list file: its name without `.gz`, `.txt`, `.json`, `.list` extensions.
+pub fn list_name(path: &Path) -> String {
+    let mut name = path
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    for ext in [".gz", ".txt", ".json", ".list"] {
+        if let Some(s) = name.strip_suffix(ext) {
+            name = s.to_string();
+        }
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn collect(path: &Path) -> Vec<(usize, String)> {
+        let mut v = Vec::new();
+        for_each_entry(path, |n, e| {
+            v.push((n, String::from_utf8(e.to_vec()).unwrap()))
+        })
+        .unwrap();
+        v
+    }
+
+    #[test]
+    fn plain_and_gzip_read_the_same_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = b"# comment\r\nexample.com\r\n\n  spaced.org  \nlast.net";
+        let plain = dir.path().join("a.txt");
+        std::fs::write(&plain, text).unwrap();
+        let gz = dir.path().join("a.gz");
+        let mut e =
+            flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+        e.write_all(text).unwrap();
+        e.finish().unwrap();
+        let want = vec![
+            (2, "example.com".to_string()),
+            (4, "spaced.org".to_string()),
+            (5, "last.net".to_string()),
+        ];
+        assert_eq!(collect(&plain), want);
+        assert_eq!(collect(&gz), want);
+    }
+
+    #[test]
+    fn lines_longer_than_the_buffer_survive() {
+        let dir = tempfile::tempdir().unwrap();
+        let long = "x".repeat(3 << 20);
+        let p = dir.path().join("long.txt");
+        std::fs::write(&p, format!("a\n{long}\nb\n")).unwrap();
+        let got = collect(&p);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[1].1.len(), long.len());
+        assert_eq!(got[2], (3, "b".to_string()));
+    }
+
+    #[test]
+    fn assets_prefix_resolves_into_the_assets_folder() {
+        assert_eq!(
+            resolve(Path::new("assets:naughty-words"), Path::new("/x/a")),
+            PathBuf::from("/x/a/naughty-words")
+        );
+        assert_eq!(
+            resolve(Path::new("lists/a.txt"), Path::new("/x/a")),
+            PathBuf::from("lists/a.txt")
+        );
+        assert_eq!(
+            list_name(Path::new("lists/my_blocklist.txt.gz")),
+            "my_blocklist"
+        );
+    }
+}
