@@ -16,3 +16,4 @@ pub mod lang;
 pub mod out;
 pub mod read;
 pub mod stats;
+pub mod tokenize;
