@@ -402,9 +402,11 @@ pub(crate) mod test_support {
     use std::path::PathBuf;
     use std::sync::OnceLock;
 
-    /// `../shared/data` relative to the crate.
+    /// The shared real data (`../shared/data`, or `$TAMIS_SHARED_DATA`).
     pub fn shared_data() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
+        std::env::var_os("TAMIS_SHARED_DATA")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"))
     }
 
     /// Path of the gzipped o200k tokenizer.json in the shared data.
