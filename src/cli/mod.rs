@@ -5,6 +5,8 @@
 mod dedup_cmd;
 mod read_cmd;
 mod run_cmd;
+mod shards_cmd;
+mod tokenizer_cmd;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -29,6 +31,8 @@ enum Command {
     Check(run_cmd::CheckArgs),
     Read(read_cmd::ReadArgs),
     Dedup(dedup_cmd::DedupArgs),
+    Tokenizer(tokenizer_cmd::TokenizerArgs),
+    Shards(shards_cmd::ShardsArgs),
 }
 
 /// Process entry point.
@@ -39,6 +43,8 @@ pub fn main() -> ExitCode {
         Command::Check(a) => run_cmd::check(a),
         Command::Read(a) => read_cmd::run(a),
         Command::Dedup(a) => dedup_cmd::run(a),
+        Command::Tokenizer(a) => tokenizer_cmd::run(a),
+        Command::Shards(a) => shards_cmd::run(a),
     };
     match result {
         Ok(code) => code,

@@ -146,10 +146,15 @@ impl Tokenizer {
             Some(_) => None,
             None => config_eos_token(path)?,
         };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.display().to_string());
+        // `hf:gpt-4o_o200k/tokenizer.json.gz`: the file and its directory, which usually names
+        // the model.
+        let tail: Vec<String> = path
+            .components()
+            .rev()
+            .take(2)
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let name = tail.into_iter().rev().collect::<Vec<_>>().join("/");
         let mut tok =
             Tokenizer::from_hf_json(&json, &format!("hf:{name}"), eod.or(config_eos.as_deref()))
                 .map_err(|e| match e {
@@ -349,6 +354,77 @@ impl Tokenizer {
     pub fn sha256(&self) -> &str {
         &self.sha256
     }
+}
+
+/// What reading the inputs of a tokenizer command met.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadReport {
+    /// Input files.
+    pub files: u64,
+    /// Documents read.
+    pub docs: u64,
+    /// Records that could not become documents (the read stage's quarantine).
+    pub removed: u64,
+    /// Files that could not be opened, with the reason.
+    pub unreadable: Vec<String>,
+}
+
+impl ReadReport {
+    fn merge(&mut self, o: ReadReport) {
+        self.files += o.files;
+        self.docs += o.docs;
+        self.removed += o.removed;
+        self.unreadable.extend(o.unreadable);
+    }
+}
+
+/// Read every document of `files` on the current rayon pool, one file per task: `fold` folds a
+/// file's documents into a fresh `T`, and the per-file results are merged in file order.
+pub fn fold_docs<T, F, M>(
+    files: &[crate::read::InputFile],
+    cfg: &crate::config::ReadConfig,
+    init: impl Fn() -> T + Sync,
+    fold: F,
+    merge: M,
+) -> (T, ReadReport)
+where
+    T: Send,
+    F: Fn(&mut T, crate::doc::Doc) + Sync,
+    M: Fn(&mut T, T),
+{
+    let parts: Vec<(T, ReadReport)> = files
+        .par_iter()
+        .map(|file| {
+            let mut acc = init();
+            let mut report = ReadReport {
+                files: 1,
+                ..ReadReport::default()
+            };
+            match crate::read::open(file, cfg) {
+                Err(e) => report.unreadable.push(format!("{}: {e}", file.display)),
+                Ok(items) => {
+                    for item in items {
+                        match item {
+                            crate::read::Item::Doc { doc, .. } => {
+                                report.docs += 1;
+                                fold(&mut acc, doc);
+                            }
+                            crate::read::Item::Removed(_) => report.removed += 1,
+                            crate::read::Item::Skipped(_) => {}
+                        }
+                    }
+                }
+            }
+            (acc, report)
+        })
+        .collect();
+    let mut acc = init();
+    let mut report = ReadReport::default();
+    for (part, r) in parts {
+        merge(&mut acc, part);
+        report.merge(r);
+    }
+    (acc, report)
 }
 
 /// Gunzip or un-zstd `raw` when its magic bytes say so.
