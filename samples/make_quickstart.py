@@ -55,8 +55,10 @@ SW = ["Wakulima wa kijiji chetu wameanza kupanda mahindi baada ya mvua za kwanza
 # Planted problems.
 BOILERPLATE = "Home | About us | Contact | Privacy policy | Terms of use\nAccept all cookies\nHome | About us | Contact | Privacy policy | Terms of use\nAccept all cookies\nHome | About us | Contact | Privacy policy | Terms of use\nAccept all cookies\nHome | About us | Contact | Privacy policy | Terms of use"
 PROFANE = "This forum thread is nothing but shit. Every damn reply calls the moderators fucking idiots and the whole board is full of crap about the same cheap watches. Nobody here answers the actual question about the train schedule."
-KEYWORDS = "cheap watches cheap watches online buy watches cheap replica watches best watches discount watches watches sale cheap watches free shipping cheap watches cheap watches online buy watches cheap replica watches"
-PII = "To join the repair café, write to the organiser at marie.dupont@example.org or call +33 6 12 34 56 78 before Friday. Donations can be sent to the association's account FR76 3000 6000 0112 3456 7890 189."
+KEYWORDS = " ".join(["cheap watches online", "buy cheap watches", "best replica watches", "discount watches sale", "cheap watches free shipping"] * 5)
+PII = ("The repair café meets on the first Saturday of every month in the hall behind the library. Volunteers fix lamps, toasters, bicycles and clothes, and they show visitors how to do the repair themselves so that the knowledge stays in the neighbourhood. "
+       "To join the team of volunteers, write to the organiser at marie.dupont@example.org or call her on +33 6 12 34 56 78 before Friday. "
+       "Donations that help us buy tools and spare parts can be sent to the association's account FR76 3000 6000 0112 3456 7890 189, and every gift is acknowledged in the yearly report.")
 
 def near_dup(text):
     # A realistic near duplicate: a sentence appended and one word changed.

@@ -6,6 +6,7 @@
 //! and runs them; [`cli`] is the command line.
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod dedup;
@@ -13,7 +14,10 @@ pub mod doc;
 pub mod exec;
 pub mod filter;
 pub mod lang;
+pub mod order;
 pub mod out;
 pub mod read;
+pub mod release;
 pub mod stats;
 pub mod tokenize;
+pub mod weight;

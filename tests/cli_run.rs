@@ -5,7 +5,14 @@ mod common;
 
 use common::*;
 
-const DETERMINISTIC: &[&str] = &["docs", "removed", "stats", "stages", "dedup"];
+const DETERMINISTIC: &[&str] = &[
+    "docs",
+    "removed",
+    "stats",
+    "stages",
+    "dedup",
+    "manifest.json",
+];
 
 fn run_into(dir: &std::path::Path, extra: &[&str]) -> String {
     let out = dir.to_string_lossy().into_owned();
@@ -180,4 +187,73 @@ fn bad_pipelines_stop_with_a_message_that_says_what_to_fix() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("matches no file"), "{err}");
+}
+
+#[test]
+fn stage_by_stage_tasks_give_the_bytes_of_one_full_run() {
+    let full = tempfile::tempdir().unwrap();
+    run_into(full.path(), &[]);
+    let staged = tempfile::tempdir().unwrap();
+    let out = staged.path().to_string_lossy().into_owned();
+    let listing = tamis_ok(&["stages", "pipelines/quickstart.toml", "-o", &out, "--json"]);
+    let stages: Vec<serde_json::Value> = serde_json::from_str(&listing).unwrap();
+    let names: Vec<&str> = stages
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "filter",
+            "dedup-signature",
+            "dedup-bucket",
+            "dedup-cluster",
+            "dedup-apply",
+            "finalize"
+        ]
+    );
+    for s in &stages {
+        let name = s["stage"].as_str().unwrap();
+        // Two array tasks per stage, as `sbatch --array=0-1` would run them.
+        for i in 0..2 {
+            let task = format!("{i}/2");
+            tamis_ok(&[
+                "run",
+                "pipelines/quickstart.toml",
+                "-o",
+                &out,
+                "--stage",
+                name,
+                "--task",
+                &task,
+                "--no-progress",
+            ]);
+        }
+    }
+    let after: Vec<serde_json::Value> = serde_json::from_str(&tamis_ok(&[
+        "stages",
+        "pipelines/quickstart.toml",
+        "-o",
+        &out,
+        "--json",
+    ]))
+    .unwrap();
+    assert!(after.iter().all(|s| s["units"] == s["done"]), "{after:?}");
+    assert_same_tree(
+        &tree(full.path(), DETERMINISTIC),
+        &tree(staged.path(), DETERMINISTIC),
+    );
+    // A stage that does not exist is a clear error.
+    let bad = tamis(&[
+        "run",
+        "pipelines/quickstart.toml",
+        "-o",
+        &out,
+        "--stage",
+        "dedupe",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("its stages are: filter, dedup-signature")
+    );
 }

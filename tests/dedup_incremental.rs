@@ -50,10 +50,10 @@ fn a_second_release_does_not_release_again_what_the_first_did() {
         .enumerate()
         .map(|(i, t)| (format!("de-{i}"), t.clone(), "2024-01-01"))
         .collect();
-    for i in 0..3 {
+    for (i, text) in fr.iter().take(3).enumerate() {
         second.push((
             format!("fr-again-{i}"),
-            format!("{}\nShare this page", fr[i]),
+            format!("{text}\nShare this page"),
             "2024-02-01",
         ));
     }

@@ -2,8 +2,12 @@
 //! (0 success, 1 the run finished with failed units, 2 usage or configuration error) and prints
 //! the error chain once.
 
+mod bench_cmd;
 mod dedup_cmd;
+mod filters_cmd;
+mod lid_cmd;
 mod read_cmd;
+mod release_cmd;
 mod run_cmd;
 mod shards_cmd;
 mod tokenizer_cmd;
@@ -29,8 +33,16 @@ pub struct Cli {
 enum Command {
     Run(run_cmd::RunArgs),
     Check(run_cmd::CheckArgs),
+    Stages(run_cmd::StagesArgs),
     Read(read_cmd::ReadArgs),
     Dedup(dedup_cmd::DedupArgs),
+    Lid(lid_cmd::LidArgs),
+    Verify(release_cmd::VerifyArgs),
+    Audit(release_cmd::AuditArgs),
+    Diff(release_cmd::DiffArgs),
+    Datasheet(release_cmd::DatasheetArgs),
+    Bench(bench_cmd::BenchArgs),
+    Filters(filters_cmd::FiltersArgs),
     Tokenizer(tokenizer_cmd::TokenizerArgs),
     Shards(shards_cmd::ShardsArgs),
 }
@@ -41,8 +53,16 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(a) => run_cmd::run(a),
         Command::Check(a) => run_cmd::check(a),
+        Command::Stages(a) => run_cmd::stages(a),
         Command::Read(a) => read_cmd::run(a),
         Command::Dedup(a) => dedup_cmd::run(a),
+        Command::Lid(a) => lid_cmd::run(a),
+        Command::Verify(a) => release_cmd::verify(a),
+        Command::Audit(a) => release_cmd::audit(a),
+        Command::Diff(a) => release_cmd::diff(a),
+        Command::Datasheet(a) => release_cmd::datasheet(a),
+        Command::Bench(a) => bench_cmd::run(a),
+        Command::Filters(a) => filters_cmd::run(a),
         Command::Tokenizer(a) => tokenizer_cmd::run(a),
         Command::Shards(a) => shards_cmd::run(a),
     };

@@ -28,7 +28,13 @@ pub struct RunArgs {
     /// Worker threads; 0 = all cores (overrides `threads` in the pipeline).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
-    /// Run only task I of N (as a Slurm array job does): the units I, I+N, I+2N, …
+    /// Run only this stage (filter, dedup-signature, dedup-bucket, dedup-cluster, dedup-apply,
+    /// finalize; `tamis stages PIPELINE` lists them with their unit counts), as one Slurm array
+    /// job does. The previous stages must have finished.
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<String>,
+    /// Run only task I of N of the stage (the units I, I+N, I+2N, …), as a Slurm array task
+    /// does; without --stage it applies to the filter stage.
     #[arg(long, value_name = "I/N", value_parser = parse_task)]
     pub task: Option<(usize, usize)>,
     /// Never draw a progress bar (log lines instead).
@@ -120,22 +126,23 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let opts = RunOptions {
         output: output.clone(),
         threads: args.threads.unwrap_or(p.threads),
+        stage: args.stage.clone(),
         task: args.task,
         progress: !args.no_progress && super::stderr_is_tty(),
     };
     let summary = run_pipeline(&p, &files, &chain, &opts)?;
-    if opts.task.is_none() {
-        print!("{}", crate::exec::summary_text(&p, &summary.filter));
-        if let Some((stats, d)) = &summary.dedup {
-            print!("{}", crate::exec::dedup_summary_text(stats, d));
+    if let Some(filter) = &summary.filter {
+        if opts.stage.is_none() && opts.task.is_none() {
+            print!("{}", crate::exec::summary_text(&p, filter));
+            if let Some((stats, d)) = &summary.dedup {
+                print!("{}", crate::exec::dedup_summary_text(stats, d));
+            }
         }
     }
-    eprintln!(
-        "tamis: {} units run, {} already done, output in {}",
-        summary.units_run,
-        summary.units_skipped,
-        output.display()
-    );
+    for (stage, run, done) in &summary.stages {
+        eprintln!("tamis: {stage}: {run} units run, {done} already done");
+    }
+    eprintln!("tamis: output in {}", output.display());
     if !summary.failures.is_empty() {
         for f in &summary.failures {
             eprintln!("tamis: failed: {f}");
@@ -145,6 +152,52 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             summary.failures.len()
         );
         return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// List the stages of a pipeline in order, with their units of work and, for an output
+/// directory, how many are done (what a scheduler needs to submit or resume them).
+#[derive(Debug, Args)]
+pub struct StagesArgs {
+    /// The pipeline file (TOML).
+    pub pipeline: PathBuf,
+    /// Output directory whose completion markers to count (default: the pipeline's).
+    #[arg(long, short, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `tamis stages`.
+pub fn stages(args: StagesArgs) -> anyhow::Result<ExitCode> {
+    let p = load(&args.pipeline, &[])?;
+    let files =
+        expand_inputs(&p.inputs).map_err(|problems| anyhow::anyhow!("{}", problems.join("\n")))?;
+    let chain = crate::filter::FilterChain::new(Vec::new());
+    let output = args
+        .output
+        .or_else(|| p.output.clone())
+        .context("no output directory")?;
+    let plan = crate::exec::Plan::new(&p, &files, &chain, &output)?;
+    let mut rows = Vec::new();
+    for s in plan.stages() {
+        let n = plan.units(s);
+        let done = (0..n).filter(|&u| plan.unit_done(s, u)).count();
+        rows.push(serde_json::json!({"stage": s.name(), "units": n, "done": done}));
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        for r in &rows {
+            println!(
+                "{:<20} {:>6} units {:>6} done",
+                r["stage"].as_str().unwrap_or(""),
+                r["units"],
+                r["done"]
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

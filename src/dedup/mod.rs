@@ -19,7 +19,7 @@ pub mod records;
 mod stage;
 pub mod unionfind;
 
-pub use stage::{run_dedup, DedupSummary, UnitInput};
+pub use stage::{run_dedup, DedupJob, DedupStep, DedupSummary, UnitInput};
 
 use serde::{Deserialize, Serialize};
 

@@ -108,7 +108,7 @@ pub fn token_hashes(normalised: &str, seed: u64, out: &mut Vec<u64>) {
         for (i, c) in word.char_indices() {
             if is_unspaced_char(c) {
                 if let Some(s) = start.take() {
-                    out.push(xxh3_64_with_seed(word[s..i].as_bytes(), seed));
+                    out.push(xxh3_64_with_seed(&word.as_bytes()[s..i], seed));
                 }
                 out.push(xxh3_64_with_seed(
                     &word.as_bytes()[i..i + c.len_utf8()],
@@ -119,7 +119,7 @@ pub fn token_hashes(normalised: &str, seed: u64, out: &mut Vec<u64>) {
             }
         }
         if let Some(s) = start {
-            out.push(xxh3_64_with_seed(word[s..].as_bytes(), seed));
+            out.push(xxh3_64_with_seed(&word.as_bytes()[s..], seed));
         }
     }
 }

@@ -604,6 +604,162 @@ impl SignatureParams {
     }
 }
 
+/// The steps of the dedup stage, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DedupStep {
+    /// One task per unit.
+    Signature,
+    /// One task per key space (bands, plus exact).
+    Bucket,
+    /// One task.
+    Cluster,
+    /// One task per unit.
+    Apply,
+}
+
+impl DedupStep {
+    /// Every step in order.
+    pub const ALL: [DedupStep; 4] = [
+        DedupStep::Signature,
+        DedupStep::Bucket,
+        DedupStep::Cluster,
+        DedupStep::Apply,
+    ];
+
+    /// Name used in markers and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            DedupStep::Signature => "signature",
+            DedupStep::Bucket => "bucket",
+            DedupStep::Cluster => "cluster",
+            DedupStep::Apply => "apply",
+        }
+    }
+}
+
+/// Everything the dedup steps need.
+pub struct DedupJob<'a> {
+    /// Output directory.
+    pub out: &'a OutDir,
+    /// One input per unit.
+    pub inputs: &'a [UnitInput],
+    /// Reader settings (for file inputs).
+    pub read_cfg: &'a ReadConfig,
+    /// Dedup settings.
+    pub cfg: &'a DedupConfig,
+    /// Where kept documents go, under OUT.
+    pub docs_dir: &'a str,
+}
+
+impl DedupJob<'_> {
+    /// Units of work of a step.
+    pub fn units(&self, step: DedupStep) -> usize {
+        match step {
+            DedupStep::Signature | DedupStep::Apply => self.inputs.len(),
+            DedupStep::Bucket => self.cfg.key_spaces(),
+            DedupStep::Cluster => 1,
+        }
+    }
+
+    /// Check earlier releases' settings and pin ours (idempotent; every task may call it).
+    pub fn prepare(&self) -> io::Result<()> {
+        let params =
+            serde_json::to_vec_pretty(&SignatureParams::of(self.cfg)).map_err(io::Error::other)?;
+        for prev in &self.cfg.previous {
+            let theirs = std::fs::read(prev.join("dedup/params.json")).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "earlier release {}: no dedup/params.json ({e})",
+                        prev.display()
+                    ),
+                )
+            })?;
+            if theirs != params {
+                return Err(io::Error::other(format!(
+                    "earlier release {} was deduplicated with other signature settings (ngram, bands, rows, seed, exact, scope): signatures cannot be compared",
+                    prev.display()
+                )));
+            }
+        }
+        if std::fs::read(self.out.path("dedup/params.json"))
+            .ok()
+            .as_deref()
+            != Some(&params[..])
+        {
+            self.out.write_file("dedup/params.json", &params)?;
+        }
+        Ok(())
+    }
+
+    /// Run one unit of a step unless its marker exists; write the marker after.
+    pub fn run_unit(&self, step: DedupStep, unit: usize) -> io::Result<()> {
+        if unit_done(self.out, step.name(), unit) {
+            return Ok(());
+        }
+        let out = self.out;
+        let cfg = self.cfg;
+        let ((), secs) = timed(|| match step {
+            DedupStep::Signature => {
+                let hasher = MinHasher::new(cfg.seed, cfg.bands, cfg.rows);
+                let n = signature_unit(out, unit, &self.inputs[unit], self.read_cfg, cfg, &hasher)?;
+                let json = format!("{{\"no_tokens\": {n}}}\n");
+                out.write_file(
+                    format!("stats/dedup_signature/{}", part_name(unit, "json")),
+                    json.as_bytes(),
+                )
+            }
+            DedupStep::Bucket => bucket_space(out, &cfg.previous, unit),
+            DedupStep::Cluster => {
+                let mut summary = DedupSummary::default();
+                for u in 0..self.inputs.len() {
+                    let bytes = std::fs::read(
+                        out.path(format!("stats/dedup_signature/{}", part_name(u, "json"))),
+                    )?;
+                    let v: serde_json::Value =
+                        serde_json::from_slice(&bytes).map_err(io::Error::other)?;
+                    summary.no_tokens += v["no_tokens"].as_u64().unwrap_or(0);
+                }
+                cluster(out, self.inputs.len(), &cfg.previous, cfg, &mut summary)?;
+                out.write_file(
+                    "dedup/summary.json",
+                    &serde_json::to_vec_pretty(&summary).map_err(io::Error::other)?,
+                )
+            }
+            DedupStep::Apply => {
+                apply_unit(out, unit, &self.inputs[unit], self.read_cfg, self.docs_dir).map(|_| ())
+            }
+        })?;
+        mark(out, step.name(), unit, secs)
+    }
+
+    /// Merge the stats of every unit (after the last step) into `stats/dedup.json`.
+    pub fn finish(&self) -> io::Result<(StageStats, DedupSummary)> {
+        let bytes = std::fs::read(self.out.path("dedup/summary.json"))?;
+        let summary: DedupSummary = serde_json::from_slice(&bytes).map_err(io::Error::other)?;
+        let mut merged = StageStats::default();
+        for u in 0..self.inputs.len() {
+            let bytes = std::fs::read(
+                self.out
+                    .path(format!("stats/dedup/{}", part_name(u, "json"))),
+            )?;
+            let s: StageStats = serde_json::from_slice(&bytes).map_err(io::Error::other)?;
+            merged.merge(&s);
+        }
+        merged
+            .counters
+            .insert("dedup/clusters".into(), summary.clusters);
+        merged
+            .counters
+            .insert("dedup/no_tokens".into(), summary.no_tokens);
+        self.out.write_file(
+            "stats/dedup.json",
+            &serde_json::to_vec_pretty(&merged).map_err(io::Error::other)?,
+        )?;
+        Ok((merged, summary))
+    }
+}
+
 /// Run every dedup step over `inputs` (one unit each), writing kept documents to `docs_dir`
 /// (relative to `out`). Steps and units finished earlier are skipped. Returns the merged stats.
 pub fn run_dedup(
@@ -613,86 +769,18 @@ pub fn run_dedup(
     cfg: &DedupConfig,
     docs_dir: &str,
 ) -> io::Result<(StageStats, DedupSummary)> {
-    let hasher = MinHasher::new(cfg.seed, cfg.bands, cfg.rows);
-    let units = inputs.len();
-    let mut summary = DedupSummary::default();
-    let params = serde_json::to_vec_pretty(&SignatureParams::of(cfg)).map_err(io::Error::other)?;
-    for prev in &cfg.previous {
-        let theirs = std::fs::read(prev.join("dedup/params.json")).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!(
-                    "earlier release {}: no dedup/params.json ({e})",
-                    prev.display()
-                ),
-            )
-        })?;
-        if theirs != params {
-            return Err(io::Error::other(format!(
-                "earlier release {} was deduplicated with other signature settings (ngram, bands, rows, seed, exact, scope): signatures cannot be compared",
-                prev.display()
-            )));
-        }
+    let job = DedupJob {
+        out,
+        inputs,
+        read_cfg,
+        cfg,
+        docs_dir,
+    };
+    job.prepare()?;
+    for step in DedupStep::ALL {
+        (0..job.units(step))
+            .into_par_iter()
+            .try_for_each(|u| job.run_unit(step, u))?;
     }
-    out.write_file("dedup/params.json", &params)?;
-    let no_tokens: Vec<u64> = (0..units)
-        .into_par_iter()
-        .map(|u| -> io::Result<u64> {
-            if unit_done(out, "signature", u) {
-                return Ok(0);
-            }
-            let (n, secs) = timed(|| signature_unit(out, u, &inputs[u], read_cfg, cfg, &hasher))?;
-            mark(out, "signature", u, secs)?;
-            Ok(n)
-        })
-        .collect::<io::Result<_>>()?;
-    summary.no_tokens = no_tokens.iter().sum();
-    (0..cfg.key_spaces())
-        .into_par_iter()
-        .try_for_each(|space| -> io::Result<()> {
-            if unit_done(out, "bucket", space) {
-                return Ok(());
-            }
-            let ((), secs) = timed(|| bucket_space(out, &cfg.previous, space))?;
-            mark(out, "bucket", space, secs)
-        })?;
-    let summary_path = "dedup/summary.json";
-    if unit_done(out, "cluster", 0) {
-        if let Ok(bytes) = std::fs::read(out.path(summary_path)) {
-            summary = serde_json::from_slice(&bytes).unwrap_or(summary);
-        }
-    } else {
-        let ((), secs) = timed(|| cluster(out, units, &cfg.previous, cfg, &mut summary))?;
-        out.write_file(
-            summary_path,
-            &serde_json::to_vec_pretty(&summary).map_err(io::Error::other)?,
-        )?;
-        mark(out, "cluster", 0, secs)?;
-    }
-    (0..units)
-        .into_par_iter()
-        .try_for_each(|u| -> io::Result<()> {
-            if unit_done(out, "apply", u) {
-                return Ok(());
-            }
-            let (_, secs) = timed(|| apply_unit(out, u, &inputs[u], read_cfg, docs_dir))?;
-            mark(out, "apply", u, secs)
-        })?;
-    let mut merged = StageStats::default();
-    for u in 0..units {
-        let bytes = std::fs::read(out.path(format!("stats/dedup/{}", part_name(u, "json"))))?;
-        let s: StageStats = serde_json::from_slice(&bytes).map_err(io::Error::other)?;
-        merged.merge(&s);
-    }
-    merged
-        .counters
-        .insert("dedup/clusters".into(), summary.clusters);
-    merged
-        .counters
-        .insert("dedup/no_tokens".into(), summary.no_tokens);
-    out.write_file(
-        "stats/dedup.json",
-        &serde_json::to_vec_pretty(&merged).map_err(io::Error::other)?,
-    )?;
-    Ok((merged, summary))
+    job.finish()
 }

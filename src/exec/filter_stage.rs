@@ -124,4 +124,29 @@ fn count_kept(stats: &mut StageStats, doc: &Doc) {
         })
         .unwrap_or_else(|| "none".into());
     *stats.kept_by_year.entry(year).or_default() += 1;
+    // Filters report counts through annotations: `metadata.pii = {"email": 2}` → `pii/email`.
+    if let Some(serde_json::Value::Object(pii)) = doc.metadata.get("pii") {
+        for (kind, n) in pii {
+            if let Some(n) = n.as_u64() {
+                *stats.counters.entry(format!("pii/{kind}")).or_default() += n;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pii_annotations_become_counters() {
+        let mut stats = StageStats::default();
+        let mut doc = Doc::default();
+        let counts = serde_json::json!({"email": 2, "iban": 1});
+        doc.metadata.insert("pii".into(), counts);
+        count_kept(&mut stats, &doc);
+        count_kept(&mut stats, &doc);
+        assert_eq!(stats.counters.get("pii/email"), Some(&4));
+        assert_eq!(stats.counters.get("pii/iban"), Some(&2));
+    }
 }

@@ -5,11 +5,12 @@
 
 mod filter_stage;
 mod progress;
+pub mod tokens_stage;
 
 pub use filter_stage::run_filter_unit;
 pub use progress::Progress;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -28,7 +29,10 @@ pub struct RunOptions {
     pub output: PathBuf,
     /// Worker threads (0 = all cores).
     pub threads: usize,
-    /// Run only task `index` of `count` (Slurm array jobs); `None` runs every task.
+    /// Run only this stage (as one Slurm array job does); `None` runs every stage in order.
+    pub stage: Option<String>,
+    /// Run only task `index` of `count` of the stage (Slurm array jobs); `None` runs every task.
+    /// Without `stage`, it applies to the filter stage and nothing else runs.
     pub task: Option<(usize, usize)>,
     /// Draw a progress bar (else log lines).
     pub progress: bool,
@@ -54,16 +58,14 @@ pub struct UnitMarker {
 /// The outcome of a run.
 #[derive(Debug, Clone)]
 pub struct RunSummary {
-    /// Merged counts of the filter stage (over all units, finished now or before).
-    pub filter: StageStats,
-    /// Units processed now.
-    pub units_run: usize,
-    /// Units skipped because an earlier run finished them.
-    pub units_skipped: usize,
-    /// Units that failed (I/O errors writing outputs); the run reports them and exits non-zero.
-    pub failures: Vec<String>,
+    /// Merged counts of the filter stage (after `finalize`).
+    pub filter: Option<StageStats>,
     /// Merged counts of the dedup stage, when it ran.
     pub dedup: Option<(StageStats, crate::dedup::DedupSummary)>,
+    /// Per stage run now: (name, units run, units already done).
+    pub stages: Vec<(String, usize, usize)>,
+    /// Units that failed (I/O errors writing outputs); the run reports them and exits non-zero.
+    pub failures: Vec<String>,
     /// Wall time.
     pub seconds: f64,
 }
@@ -81,7 +83,245 @@ pub fn filter_docs_dir(pipeline: &Pipeline) -> &'static str {
     }
 }
 
-/// Run a pipeline's per-document pass over `files`.
+/// The stages of a pipeline, in order. Each is cut into units; tasks take units by
+/// [`units_of_task`]; a stage starts when the previous one has finished every unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Read → fused per-document filters, one unit per input file.
+    Filter,
+    /// A step of near-dedup.
+    Dedup(crate::dedup::DedupStep),
+    /// Merge counts, write the summary and the release manifest (one unit).
+    Finalize,
+}
+
+impl Stage {
+    /// Name on the command line and in markers (`filter`, `dedup-signature`, …, `finalize`).
+    pub fn name(self) -> String {
+        match self {
+            Stage::Filter => FILTER_STAGE.into(),
+            Stage::Dedup(s) => format!("dedup-{}", s.name()),
+            Stage::Finalize => "finalize".into(),
+        }
+    }
+}
+
+/// Everything the stages of one pipeline need.
+pub struct Plan<'a> {
+    /// The pipeline.
+    pub pipeline: &'a Pipeline,
+    /// Input files, sorted: unit `u` of the per-file stages is file `u`.
+    pub files: &'a [InputFile],
+    /// The built filters.
+    pub chain: &'a FilterChain,
+    /// Output directory.
+    pub out: OutDir,
+    dedup_inputs: Vec<crate::dedup::UnitInput>,
+}
+
+impl<'a> Plan<'a> {
+    /// Plan `pipeline` over `files` into `output`.
+    pub fn new(
+        pipeline: &'a Pipeline,
+        files: &'a [InputFile],
+        chain: &'a FilterChain,
+        output: &Path,
+    ) -> std::io::Result<Plan<'a>> {
+        let out = OutDir::create(output)?;
+        let dedup_inputs = (0..files.len())
+            .map(|u| {
+                let rel = format!(
+                    "stages/{FILTER_STAGE}/{}",
+                    crate::out::part_name(u, "parquet")
+                );
+                crate::dedup::UnitInput::Shard(out.path(&rel), rel)
+            })
+            .collect();
+        Ok(Plan {
+            pipeline,
+            files,
+            chain,
+            out,
+            dedup_inputs,
+        })
+    }
+
+    /// The stages in order.
+    pub fn stages(&self) -> Vec<Stage> {
+        let mut v = vec![Stage::Filter];
+        if self.pipeline.dedup.is_some() {
+            v.extend(crate::dedup::DedupStep::ALL.map(Stage::Dedup));
+        }
+        v.push(Stage::Finalize);
+        v
+    }
+
+    /// The stage called `name`.
+    pub fn stage(&self, name: &str) -> Option<Stage> {
+        self.stages().into_iter().find(|s| s.name() == name)
+    }
+
+    fn dedup_job(&self) -> Option<crate::dedup::DedupJob<'_>> {
+        self.pipeline
+            .dedup
+            .as_ref()
+            .map(|cfg| crate::dedup::DedupJob {
+                out: &self.out,
+                inputs: &self.dedup_inputs,
+                read_cfg: &self.pipeline.read,
+                cfg,
+                docs_dir: "docs",
+            })
+    }
+
+    /// Units of work of a stage.
+    pub fn units(&self, stage: Stage) -> usize {
+        match stage {
+            Stage::Filter => self.files.len(),
+            Stage::Dedup(step) => self.dedup_job().map(|j| j.units(step)).unwrap_or(0),
+            Stage::Finalize => 1,
+        }
+    }
+
+    fn filter_unit_done(&self, u: usize) -> bool {
+        let marker = self.out.marker(FILTER_STAGE, u);
+        match std::fs::read(&marker)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<UnitMarker>(&b).ok())
+        {
+            Some(m) => m.input == self.files[u].display && m.input_bytes == self.files[u].bytes,
+            None => false,
+        }
+    }
+
+    /// Whether a unit of a stage has finished.
+    pub fn unit_done(&self, stage: Stage, u: usize) -> bool {
+        match stage {
+            Stage::Filter => self.filter_unit_done(u),
+            Stage::Dedup(step) => self.out.is_done(&format!("dedup_{}", step.name()), u),
+            Stage::Finalize => self.out.is_done("finalize", u),
+        }
+    }
+
+    /// Run `units` of `stage` on the current rayon pool; returns (run, already done, failures).
+    pub fn run_stage(
+        &self,
+        stage: Stage,
+        units: &[usize],
+        progress_bar: bool,
+    ) -> (usize, usize, Vec<String>) {
+        let todo: Vec<usize> = if stage == Stage::Finalize {
+            units.to_vec() // always redone: cheap, and it reflects every unit finished so far
+        } else {
+            units
+                .iter()
+                .copied()
+                .filter(|&u| !self.unit_done(stage, u))
+                .collect()
+        };
+        let skipped = units.len() - todo.len();
+        let failures: Vec<String> = match stage {
+            Stage::Filter => {
+                let total_bytes: u64 = todo.iter().map(|&u| self.files[u].bytes).sum();
+                let progress = Progress::new(progress_bar, total_bytes, todo.len());
+                let f = todo
+                    .par_iter()
+                    .filter_map(|&u| {
+                        let r = self
+                            .filter_unit(u, &progress)
+                            .err()
+                            .map(|e| format!("{}: {e}", self.files[u].display));
+                        progress.unit_done(self.files[u].bytes);
+                        r
+                    })
+                    .collect();
+                progress.finish();
+                f
+            }
+            Stage::Dedup(step) => match self.dedup_job() {
+                Some(job) => {
+                    let prep = job.prepare().err().map(|e| format!("dedup: {e}"));
+                    match prep {
+                        Some(e) => vec![e],
+                        None => todo
+                            .par_iter()
+                            .filter_map(|&u| {
+                                job.run_unit(step, u)
+                                    .err()
+                                    .map(|e| format!("{} unit {u}: {e}", stage.name()))
+                            })
+                            .collect(),
+                    }
+                }
+                None => Vec::new(),
+            },
+            Stage::Finalize => self
+                .finalize()
+                .err()
+                .map(|e| format!("finalize: {e:#}"))
+                .into_iter()
+                .collect(),
+        };
+        (todo.len(), skipped, failures)
+    }
+
+    fn filter_unit(&self, u: usize, progress: &Progress) -> std::io::Result<()> {
+        let t = Instant::now();
+        let file = &self.files[u];
+        run_filter_unit(
+            &self.out,
+            u,
+            file,
+            &self.pipeline.read,
+            self.chain,
+            progress,
+            filter_docs_dir(self.pipeline),
+        )?;
+        let marker = UnitMarker {
+            input: file.display.clone(),
+            input_bytes: file.bytes,
+            seconds: t.elapsed().as_secs_f64(),
+        };
+        let bytes = serde_json::to_vec_pretty(&marker).map_err(std::io::Error::other)?;
+        self.out.mark_done(FILTER_STAGE, u, &bytes)
+    }
+
+    /// Merge the filter counts, finish dedup's, write the summary and the manifest.
+    fn finalize(&self) -> anyhow::Result<()> {
+        let merged = self.merged_filter_stats();
+        self.out.write_file(
+            format!("stats/{FILTER_STAGE}.json"),
+            &serde_json::to_vec_pretty(&merged)?,
+        )?;
+        let mut text = summary_text(self.pipeline, &merged);
+        if let Some(job) = self.dedup_job() {
+            let (stats, summary) = job.finish()?;
+            text.push_str(&dedup_summary_text(&stats, &summary));
+        }
+        self.out.write_file("stats/summary.txt", text.as_bytes())?;
+        write_manifest(&self.out, self.pipeline, self.files, self.chain)?;
+        self.out.mark_done("finalize", 0, b"{}\n")?;
+        Ok(())
+    }
+
+    fn merged_filter_stats(&self) -> StageStats {
+        let mut merged = StageStats::default();
+        for u in 0..self.files.len() {
+            let path = self.out.path(format!(
+                "stats/{FILTER_STAGE}/{}",
+                crate::out::part_name(u, "json")
+            ));
+            if let Ok(bytes) = std::fs::read(&path) {
+                if let Ok(s) = serde_json::from_slice::<StageStats>(&bytes) {
+                    merged.merge(&s);
+                }
+            }
+        }
+        merged
+    }
+}
+
+/// Run a pipeline: every stage in order, or one stage (or one task of it) as `opts` says.
 pub fn run_pipeline(
     pipeline: &Pipeline,
     files: &[InputFile],
@@ -89,109 +329,89 @@ pub fn run_pipeline(
     opts: &RunOptions,
 ) -> anyhow::Result<RunSummary> {
     let started = Instant::now();
-    let out = OutDir::create(&opts.output)?;
-    let units: Vec<usize> = match opts.task {
-        Some((i, n)) => units_of_task(files.len(), i, n),
-        None => (0..files.len()).collect(),
-    };
-    let is_done = |u: usize| -> bool {
-        let marker = out.marker(FILTER_STAGE, u);
-        match std::fs::read(&marker)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<UnitMarker>(&b).ok())
-        {
-            Some(m) => m.input == files[u].display && m.input_bytes == files[u].bytes,
-            None => false,
-        }
-    };
-    let todo: Vec<usize> = units.iter().copied().filter(|&u| !is_done(u)).collect();
-    let skipped = units.len() - todo.len();
-    let total_bytes: u64 = todo.iter().map(|&u| files[u].bytes).sum();
-    let progress = Progress::new(opts.progress, total_bytes, todo.len());
-
+    let plan = Plan::new(pipeline, files, chain, &opts.output)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()?;
-    let results: Vec<(usize, Result<(), String>)> = pool.install(|| {
-        todo.par_iter()
-            .map(|&u| {
-                let t = Instant::now();
-                let r = run_filter_unit(
-                    &out,
-                    u,
-                    &files[u],
-                    &pipeline.read,
-                    chain,
-                    &progress,
-                    filter_docs_dir(pipeline),
-                )
-                .and_then(|_| {
-                    let marker = UnitMarker {
-                        input: files[u].display.clone(),
-                        input_bytes: files[u].bytes,
-                        seconds: t.elapsed().as_secs_f64(),
-                    };
-                    let bytes =
-                        serde_json::to_vec_pretty(&marker).map_err(std::io::Error::other)?;
-                    out.mark_done(FILTER_STAGE, u, &bytes)
-                })
-                .map_err(|e| format!("{}: {e}", files[u].display));
-                progress.unit_done(files[u].bytes);
-                (u, r)
-            })
-            .collect()
-    });
-    progress.finish();
-    let failures: Vec<String> = results.into_iter().filter_map(|(_, r)| r.err()).collect();
-
-    // Merge the per-unit stats of every unit of this run's scope, whenever it was processed.
-    let mut merged = StageStats::default();
-    for &u in &units {
-        let path = out.path(format!(
-            "stats/{FILTER_STAGE}/{}",
-            crate::out::part_name(u, "json")
-        ));
-        if let Ok(bytes) = std::fs::read(&path) {
-            if let Ok(s) = serde_json::from_slice::<StageStats>(&bytes) {
-                merged.merge(&s);
+    let selected: Vec<Stage> = match (&opts.stage, opts.task) {
+        (Some(name), _) => vec![plan.stage(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "no stage {name:?} in this pipeline; its stages are: {}",
+                plan.stages()
+                    .iter()
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?],
+        (None, Some(_)) => vec![Stage::Filter],
+        (None, None) => plan.stages(),
+    };
+    let mut summary = RunSummary {
+        filter: None,
+        dedup: None,
+        stages: Vec::new(),
+        failures: Vec::new(),
+        seconds: 0.0,
+    };
+    for stage in selected {
+        let n = plan.units(stage);
+        let units = match opts.task {
+            Some((i, count)) => units_of_task(n, i, count),
+            None => (0..n).collect(),
+        };
+        let (run, done, failures) = pool.install(|| plan.run_stage(stage, &units, opts.progress));
+        summary.stages.push((stage.name(), run, done));
+        if !failures.is_empty() {
+            summary.failures = failures;
+            break; // later stages need every unit of this one
+        }
+    }
+    if summary.failures.is_empty() && plan.out.is_done("finalize", 0) {
+        let read = |p: &str| std::fs::read(plan.out.path(p)).ok();
+        summary.filter = read("stats/filter.json").and_then(|b| serde_json::from_slice(&b).ok());
+        if let (Some(s), Some(d)) = (read("stats/dedup.json"), read("dedup/summary.json")) {
+            if let (Ok(s), Ok(d)) = (serde_json::from_slice(&s), serde_json::from_slice(&d)) {
+                summary.dedup = Some((s, d));
             }
         }
     }
-    let mut dedup = None;
-    if opts.task.is_none() && failures.is_empty() {
-        out.write_file(
-            format!("stats/{FILTER_STAGE}.json"),
-            &serde_json::to_vec_pretty(&merged)?,
-        )?;
-        if let Some(cfg) = &pipeline.dedup {
-            let inputs: Vec<crate::dedup::UnitInput> = (0..files.len())
-                .map(|u| {
-                    let rel = format!(
-                        "stages/{FILTER_STAGE}/{}",
-                        crate::out::part_name(u, "parquet")
-                    );
-                    crate::dedup::UnitInput::Shard(out.path(&rel), rel)
-                })
-                .collect();
-            dedup =
-                Some(pool.install(|| {
-                    crate::dedup::run_dedup(&out, &inputs, &pipeline.read, cfg, "docs")
-                })?);
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Pin the release: inputs, assets and outputs by sha256, counts per stage.
+fn write_manifest(
+    out: &OutDir,
+    pipeline: &Pipeline,
+    files: &[InputFile],
+    chain: &FilterChain,
+) -> anyhow::Result<()> {
+    let mut resolved = pipeline.clone();
+    resolved.output = None; // where OUT is does not change the release
+    let inputs: Vec<(String, PathBuf)> = files
+        .iter()
+        .map(|f| (f.display.clone(), f.path.clone()))
+        .collect();
+    let mut assets: Vec<(String, PathBuf)> = chain
+        .assets()
+        .into_iter()
+        .map(|p| (p.to_string_lossy().replace('\\', "/"), p))
+        .collect();
+    if !chain.stages().is_empty() {
+        if let Ok(entries) = std::fs::read_dir(&pipeline.filters.settings) {
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "toml") {
+                    assets.push((p.to_string_lossy().replace('\\', "/"), p));
+                }
+            }
         }
-        let mut text = summary_text(pipeline, &merged);
-        if let Some((stats, summary)) = &dedup {
-            text.push_str(&dedup_summary_text(stats, summary));
-        }
-        out.write_file("stats/summary.txt", text.as_bytes())?;
     }
-    Ok(RunSummary {
-        filter: merged,
-        units_run: todo.len(),
-        units_skipped: skipped,
-        failures,
-        dedup,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    let manifest =
+        crate::release::build_manifest(out, serde_json::to_value(&resolved)?, &inputs, &assets)?;
+    out.write_file("manifest.json", &serde_json::to_vec_pretty(&manifest)?)?;
+    Ok(())
 }
 
 /// A readable summary of a stage's counts.

@@ -3,6 +3,10 @@
 //! it sees one document and returns keep or drop-with-reason, possibly annotating the document
 //! (language, scores) or rewriting it (PII redaction). The runner counts and logs; filters don't.
 
+pub mod code;
+pub mod lid;
+pub mod pii;
+pub mod quality;
 pub mod settings;
 
 use std::path::PathBuf;
@@ -18,6 +22,10 @@ pub trait DocFilter: Send + Sync {
     fn stage(&self) -> &'static str;
     /// Decide on one document; may annotate or rewrite it.
     fn check(&self, doc: &mut Doc) -> Verdict;
+    /// Files the filter loaded (models, lists), pinned in the release manifest.
+    fn assets(&self) -> Vec<PathBuf> {
+        Vec::new()
+    }
 }
 
 /// Where set-up put third-party assets (models, lists): `$TAMIS_ASSETS`, else `./assets`.
@@ -38,6 +46,15 @@ pub struct FiltersConfig {
     #[serde(default = "default_settings_dir")]
     pub settings: PathBuf,
     // FILTER CONFIG FIELDS (one `Option<…Config>` per filter, in pass order)
+    /// `[filters.lid]`: fastText language ID (and programming language of code documents).
+    #[serde(default)]
+    pub lid: Option<lid::LidFilterConfig>,
+    /// `[filters.quality]`: Gopher, C4 and FineWeb heuristics, thresholds per language in `filters/`.
+    #[serde(default)]
+    pub quality: Option<quality::QualityFilterConfig>,
+    /// `[filters.pii]`: replace e-mails, public IPs, phones, IBANs and card numbers.
+    #[serde(default)]
+    pub pii: Option<pii::PiiConfig>,
 }
 
 fn default_settings_dir() -> PathBuf {
@@ -49,6 +66,9 @@ impl Default for FiltersConfig {
         FiltersConfig {
             settings: default_settings_dir(),
             // FILTER CONFIG DEFAULTS
+            lid: None,
+            quality: None,
+            pii: None,
         }
     }
 }
@@ -67,6 +87,15 @@ impl FiltersConfig {
         #[allow(unused_mut)]
         let mut out = Vec::new();
         // FILTER CONFIG PROBLEMS
+        if let Some(l) = &self.lid {
+            out.extend(l.problems());
+        }
+        if let Some(q) = &self.quality {
+            out.extend(q.problems());
+        }
+        if let Some(p) = &self.pii {
+            out.extend(p.problems());
+        }
         out
     }
 
@@ -75,6 +104,8 @@ impl FiltersConfig {
         #[allow(unused_mut)]
         let mut any = false;
         // FILTER ANY
+        any |= self.lid.is_some();
+        any |= self.quality.is_some();
         any
     }
 
@@ -96,6 +127,24 @@ impl FiltersConfig {
         #[allow(unused_mut)]
         let mut problems: Vec<ConfigProblem> = Vec::new();
         // FILTER BUILD (push Box<dyn DocFilter> or extend problems, in pass order)
+        if let Some(l) = &self.lid {
+            match l.build(&ctx) {
+                Ok(f) => filters.push(Box::new(f)),
+                Err(e) => problems.extend(e),
+            }
+        }
+        if let Some(q) = &self.quality {
+            match q.build(&ctx) {
+                Ok(f) => filters.push(Box::new(f)),
+                Err(e) => problems.extend(e),
+            }
+        }
+        if let Some(p) = &self.pii {
+            match p.build() {
+                Ok(f) => filters.push(Box::new(f)),
+                Err(e) => problems.extend(e),
+            }
+        }
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -122,6 +171,11 @@ impl FilterChain {
             }
         }
         None
+    }
+
+    /// Every file the filters loaded, for the manifest.
+    pub fn assets(&self) -> Vec<PathBuf> {
+        self.filters.iter().flat_map(|f| f.assets()).collect()
     }
 
     /// Stage names in order.

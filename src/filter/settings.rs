@@ -107,6 +107,44 @@ impl LangSettings {
         merged
     }
 
+    /// Names of the tables in `default.toml`.
+    pub fn default_section_names(&self) -> Vec<String> {
+        self.default
+            .iter()
+            .filter(|(_, v)| v.is_table())
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// Names of the tables in the language's own file.
+    pub fn own_section_names(&self, lang: &str) -> Vec<String> {
+        self.per_lang
+            .get(lang)
+            .map(|t| {
+                t.iter()
+                    .filter(|(_, v)| v.is_table())
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The `section` table of `default.toml` alone.
+    pub fn default_section(&self, section: &str) -> Option<&toml::Table> {
+        match self.default.get(section)? {
+            toml::Value::Table(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The `section` table of the language's own file alone (no defaults), if it has one.
+    pub fn own_section(&self, lang: &str, section: &str) -> Option<&toml::Table> {
+        match self.per_lang.get(lang)?.get(section)? {
+            toml::Value::Table(t) => Some(t),
+            _ => None,
+        }
+    }
+
     /// `section` for `lang` as the filter's own settings type.
     pub fn section<T: DeserializeOwned>(
         &self,

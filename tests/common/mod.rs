@@ -45,6 +45,10 @@ pub fn tree(root: &Path, subs: &[&str]) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     for sub in subs {
         let base = root.join(sub);
+        if base.is_file() {
+            out.insert(sub.to_string(), std::fs::read(&base).unwrap());
+            continue;
+        }
         let mut stack = vec![base.clone()];
         while let Some(dir) = stack.pop() {
             let Ok(entries) = std::fs::read_dir(&dir) else {

@@ -107,7 +107,10 @@ impl Args {
         let lr_update_rate = r.i32(S)?;
         let t = r.f64(S)?;
         let loss = LossName::from_code(loss_code).ok_or_else(|| {
-            Error::malformed(S, format!("unknown loss code {loss_code} (expected 1 to 4)"))
+            Error::malformed(
+                S,
+                format!("unknown loss code {loss_code} (expected 1 to 4)"),
+            )
         })?;
         if !(1..=3).contains(&model) {
             return Err(Error::malformed(

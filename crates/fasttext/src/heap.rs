@@ -91,11 +91,11 @@ mod tests {
     fn keeps_k_best_sorted() {
         let mut x = 12345u32;
         for k in 1..8usize {
-            let mut heap = Vec::new();
+            let mut heap: Vec<Scored> = Vec::new();
             let mut all = Vec::new();
             for i in 0..200u32 {
                 x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                let s = -((x >> 8) % 1000) as f32;
+                let s = -(((x >> 8) % 1000) as f32);
                 all.push(s);
                 if heap.len() == k && s < heap[0].0 {
                     continue;

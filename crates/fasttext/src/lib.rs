@@ -1,1 +1,70 @@
-//! placeholder
+//! fastText supervised-model inference that gives the C++ reference's answers, fast.
+//!
+//! Loads `.bin` (dense) and `.ftz` (product-quantized, optionally norm-quantized, pruned
+//! dictionary, optionally quantized output) models written by fastText 0.9 (format versions 11
+//! and 12), and predicts labels with the model's own loss: hierarchical softmax (`hs`, e.g.
+//! lid.176), `softmax`, one-vs-all (`ova`) and negative sampling (`ns`).
+//!
+//! ```no_run
+//! use tamis_fasttext::{Model, Scratch};
+//!
+//! let model = Model::load("lid.176.ftz")?;
+//! let top = model.predict("Bonjour tout le monde", 1, 0.0);
+//! assert_eq!(top[0].label, "__label__fr");
+//!
+//! // Hot loop: one Scratch per thread, the Model shared by reference.
+//! let mut scratch = Scratch::new();
+//! let mut out = Vec::new();
+//! for text in ["Guten Tag", "Good morning"] {
+//!     model.predict_into(text, 3, 0.0, &mut scratch, &mut out);
+//! }
+//! # Ok::<(), tamis_fasttext::Error>(())
+//! ```
+//!
+//! # Input convention
+//!
+//! A text is one document, as in datatrove / FineWeb:
+//! - it is split into tokens on the reference's `readWord` separators only: space, `\t`, `\n`,
+//!   `\r`, `\v`, `\f` and NUL (bytes, not Unicode: NBSP or the ideographic space stay inside
+//!   words). Newlines are therefore ordinary separators, and the whole text gives **one**
+//!   prediction (the C++ CLI would instead make one prediction per line);
+//! - **one** end-of-sentence token `</s>` is appended, as both reference front ends do (the CLI
+//!   through the line's `\n`, Python's `predict` by appending `\n`). A literal `</s>` token in
+//!   the text ends the text there, as it does in the reference;
+//! - tokens equal to a label of the model, and unknown tokens starting with `__label__`, are
+//!   ignored;
+//! - an empty text, or one whose tokens all lack rows, is predicted from `</s>` alone (for
+//!   lid.176: `__label__en` with probability ≈ 0.12450). If even `</s>` has no row the result
+//!   is empty, as in the reference.
+//!
+//! # Exactness
+//!
+//! Token and n-gram hashing, dictionary lookup, the Huffman tree, the tree search, the sigmoid
+//! table, the top-k heap (ties included) and the float/double mix of the reference are
+//! reproduced. The hidden vector is summed per word (in-vocabulary words use a table built at
+//! load, others a per-thread cache) rather than row by row, and dot products use several
+//! partial sums; both change only the last bits of a probability (measured against lid.176's
+//! oracle: |Δp| ≤ 1e-6), which can reorder labels only where the reference itself has a
+//! near-tie.
+//!
+//! # Speed
+//!
+//! See `examples/bench.rs`. The main ideas: a precomputed summed vector per dictionary word, a
+//! direct-mapped per-thread cache for the character n-grams of other words, n-gram hashes
+//! extended byte by byte without allocating, a bitset with a rank directory to reject the
+//! n-gram buckets a pruned model dropped, and the quantized input matrix decoded once at load
+//! when it is small (lid.176: 50 000 × 16 floats = 3.2 MB).
+
+mod args;
+mod dictionary;
+mod error;
+mod heap;
+mod loss;
+mod matrix;
+mod model;
+mod reader;
+
+pub use args::{Args, LossName};
+pub use dictionary::{hash, EOS, LABEL_PREFIX};
+pub use error::Error;
+pub use model::{Model, Prediction, Scratch, MAGIC, VERSION};

@@ -29,8 +29,8 @@ impl SigmoidTable {
     pub(crate) fn new() -> Self {
         let table = (0..=SIGMOID_TABLE_SIZE)
             .map(|i| {
-                let x = (i * 2 * MAX_SIGMOID as usize) as f32 / SIGMOID_TABLE_SIZE as f32
-                    - MAX_SIGMOID;
+                let x =
+                    (i * 2 * MAX_SIGMOID as usize) as f32 / SIGMOID_TABLE_SIZE as f32 - MAX_SIGMOID;
                 (1.0 / (1.0 + ((-x).exp()) as f64)) as f32
             })
             .collect();
@@ -209,9 +209,7 @@ pub(crate) fn softmax_in_place(scores: &mut [f32]) {
     let Some(&first) = scores.first() else {
         return;
     };
-    let max = scores
-        .iter()
-        .fold(first, |m, &x| if x < m { m } else { x });
+    let max = scores.iter().fold(first, |m, &x| if x < m { m } else { x });
     let mut z = 0.0f32;
     for s in scores.iter_mut() {
         *s = ((*s - max) as f64).exp() as f32;
