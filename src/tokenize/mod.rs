@@ -97,10 +97,13 @@ pub struct Tokenizer {
     eod_id: u32,
     eod_token: String,
     sha256: String,
+    fallbacks: std::sync::atomic::AtomicU64,
 }
 
 enum Backend {
-    Hf(Box<tokenizers::Tokenizer>),
+    /// With the byte length of each id when the tokenizer is byte-level without a normalizer
+    /// (then the tokens of a text must cover exactly its bytes).
+    Hf(Box<tokenizers::Tokenizer>, Option<Vec<u32>>),
     Tiktoken(Box<tiktoken_rs::CoreBPE>),
 }
 
@@ -208,13 +211,15 @@ impl Tokenizer {
                     ),
                 })?,
         };
+        let byte_lengths = byte_level_lengths(&hf, vocab_size);
         Ok(Tokenizer {
             name: name.to_string(),
-            backend: Backend::Hf(Box::new(hf)),
+            backend: Backend::Hf(Box::new(hf), byte_lengths),
             vocab_size,
             eod_id,
             eod_token,
             sha256: hex::encode(Sha256::digest(json)),
+            fallbacks: Default::default(),
         })
     }
 
@@ -264,20 +269,79 @@ impl Tokenizer {
             eod_id,
             eod_token,
             sha256,
+            fallbacks: Default::default(),
         })
     }
 
     /// Encode one document's text, without special tokens (append [`Tokenizer::eod_id`] or let
     /// [`MegatronWriter`] do it).
     ///
-    /// Fails only when the pre-tokenizer's backtracking regex gives up on a pathological text;
-    /// the caller drops that document with a reason.
-    pub fn encode(&self, text: &str) -> Result<Vec<u32>, TokenizeError> {
+    /// Never fails. The pre-tokenizers' backtracking regexes can in principle give up on a
+    /// pathological text (none of the long whitespace, digit, letter and CJK runs tried in the
+    /// tests makes them); then the text is cut in two at a whitespace near its middle (else at a
+    /// character boundary) and each half encoded the same way, so every byte of text is still
+    /// encoded, with possibly different tokens at the cut. [`Tokenizer::fallbacks`] counts
+    /// those cuts; [`Tokenizer::try_encode`] reports the error instead.
+    pub fn encode(&self, text: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        self.encode_into(text, &mut out);
+        out
+    }
+
+    fn encode_into(&self, text: &str, out: &mut Vec<u32>) {
+        match self.try_encode(text) {
+            Ok(ids) if out.is_empty() => *out = ids,
+            Ok(ids) => out.extend(ids),
+            Err(_) if text.chars().nth(1).is_none() => {
+                // A single character the tokenizer cannot encode (no known tokenizer does this).
+                self.fallbacks
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Err(_) => {
+                self.fallbacks
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let (a, b) = text.split_at(split_point(text));
+                self.encode_into(a, out);
+                self.encode_into(b, out);
+            }
+        }
+    }
+
+    /// How many times [`Tokenizer::encode`] had to cut a text because the tokenizer failed on
+    /// it (0 in practice; a stage can report it).
+    pub fn fallbacks(&self) -> u64 {
+        self.fallbacks.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Encode like [`Tokenizer::encode`], but report a pre-tokenizer failure instead of cutting
+    /// the text.
+    pub fn try_encode(&self, text: &str) -> Result<Vec<u32>, TokenizeError> {
         match &self.backend {
-            Backend::Hf(t) => t
-                .encode_fast(text, false)
-                .map(|e| e.get_ids().to_vec())
-                .map_err(|e| self.encode_error(text, e.to_string())),
+            Backend::Hf(t, byte_lengths) => {
+                let ids = t
+                    .encode_fast(text, false)
+                    .map(|e| e.get_ids().to_vec())
+                    .map_err(|e| self.encode_error(text, e.to_string()))?;
+                // The tokenizers crate ends a split at a regex error *silently* (o200k's
+                // pattern does so after about a million spaces), dropping the rest of the text:
+                // check that the tokens cover every byte.
+                if let Some(lens) = byte_lengths {
+                    let covered: u64 = ids
+                        .iter()
+                        .map(|&i| lens.get(i as usize).map_or(u64::MAX / 2, |&l| l as u64))
+                        .sum();
+                    if covered != text.len() as u64 {
+                        return Err(self.encode_error(
+                            text,
+                            format!(
+                                "the tokens cover {covered} of its {} bytes (the pre-tokenizer stopped early)",
+                                text.len()
+                            ),
+                        ));
+                    }
+                }
+                Ok(ids)
+            }
             Backend::Tiktoken(b) => b
                 .encode(text, &Default::default())
                 .map(|(ids, _)| ids)
@@ -294,10 +358,7 @@ impl Tokenizer {
     }
 
     /// Encode many texts on the current rayon pool; results in input order.
-    pub fn encode_batch<S: AsRef<str> + Sync>(
-        &self,
-        texts: &[S],
-    ) -> Vec<Result<Vec<u32>, TokenizeError>> {
+    pub fn encode_batch<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<Vec<u32>> {
         texts.par_iter().map(|t| self.encode(t.as_ref())).collect()
     }
 
@@ -310,7 +371,7 @@ impl Tokenizer {
             message,
         };
         match &self.backend {
-            Backend::Hf(t) => {
+            Backend::Hf(t, _) => {
                 if let Some(bad) = ids.iter().find(|&&id| t.id_to_token(id).is_none()) {
                     return Err(err(format!("id {bad} is not in the vocabulary")));
                 }
@@ -427,6 +488,63 @@ where
     (acc, report)
 }
 
+/// For a byte-level tokenizer without a normalizer (GPT-2/4o, Llama 3, BLOOM, ours), the number
+/// of text bytes each id stands for: one per character of a vocabulary token (the byte-level
+/// alphabet maps each byte to one character), the UTF-8 length of an added token's content.
+fn byte_level_lengths(hf: &tokenizers::Tokenizer, vocab_size: u32) -> Option<Vec<u32>> {
+    if hf.get_normalizer().is_some()
+        || !matches!(
+            hf.get_decoder(),
+            Some(tokenizers::DecoderWrapper::ByteLevel(_))
+        )
+    {
+        return None;
+    }
+    let added = hf.get_added_tokens_decoder();
+    let mut lens = vec![u32::MAX / 4; vocab_size as usize];
+    for (token, id) in hf.get_vocab(true) {
+        if let Some(slot) = lens.get_mut(id as usize) {
+            *slot = match added.get(&id) {
+                Some(a) => a.content.len() as u32,
+                None => token.chars().count() as u32,
+            };
+        }
+    }
+    Some(lens)
+}
+
+/// Where to cut a text that failed to encode: the whitespace nearest its middle, else the
+/// character boundary at or before the middle (never 0 or the end for a text of 2+ characters).
+fn split_point(text: &str) -> usize {
+    let mid = text.len() / 2;
+    let ws = |i: &usize| text[*i..].starts_with(char::is_whitespace);
+    let after = (mid..text.len())
+        .filter(|i| text.is_char_boundary(*i))
+        .find(ws);
+    let before = (1..mid)
+        .rev()
+        .filter(|i| text.is_char_boundary(*i))
+        .find(ws);
+    let pick = match (before, after) {
+        (Some(b), Some(a)) => Some(if mid - b <= a - mid { b } else { a }),
+        (b, a) => b.or(a),
+    };
+    match pick.filter(|&p| p > 0 && p < text.len()) {
+        Some(p) => p,
+        None => {
+            let mut p = mid.max(1);
+            while !text.is_char_boundary(p) {
+                p -= 1;
+            }
+            if p == 0 {
+                // The first character is wider than half the text: cut after it.
+                p = text.chars().next().map_or(text.len(), char::len_utf8);
+            }
+            p
+        }
+    }
+}
+
 /// Gunzip or un-zstd `raw` when its magic bytes say so.
 fn decompress(raw: &[u8]) -> std::io::Result<Vec<u8>> {
     if raw.starts_with(&[0x1f, 0x8b]) {
@@ -532,8 +650,8 @@ mod tests {
         assert_eq!(tk.eod_id(), 199_999);
         for code in ["en", "fr", "zh-Hans", "ar", "hi", "yo", "ta", "vi"] {
             for line in udhr_lines(code) {
-                let a = hf.encode(&line).unwrap();
-                let b = tk.encode(&line).unwrap();
+                let a = hf.encode(&line);
+                let b = tk.encode(&line);
                 assert_eq!(a, b, "{code}: {line}");
                 assert_eq!(hf.decode(&a).unwrap(), line);
                 assert_eq!(tk.decode(&b).unwrap(), line);
@@ -547,12 +665,12 @@ mod tests {
         let tk = Tokenizer::from_tiktoken(TiktokenEncoding::O200kBase, None).unwrap();
         let text = "before<|endoftext|>after <|endofprompt|>";
         for t in [hf, &tk] {
-            let ids = t.encode(text).unwrap();
+            let ids = t.encode(text);
             assert!(!ids.contains(&t.eod_id()), "{}: {ids:?}", t.name());
             assert!(!ids.contains(&200_018), "{}: {ids:?}", t.name());
             assert_eq!(t.decode(&ids).unwrap(), text);
         }
-        assert_eq!(hf.encode(text).unwrap(), tk.encode(text).unwrap());
+        assert_eq!(hf.encode(text), tk.encode(text));
     }
 
     #[test]
@@ -590,7 +708,7 @@ mod tests {
         assert!(e.to_string().contains("eod = "), "{e}");
         let t = Tokenizer::from_hf_file(&path, Some("ab")).unwrap();
         assert_eq!((t.eod_id(), t.vocab_size()), (2, 3));
-        assert_eq!(t.encode("abab").unwrap(), vec![2, 2]);
+        assert_eq!(t.encode("abab"), vec![2, 2]);
         assert!(t.decode(&[7]).is_err());
         // A tokenizer_config.json beside it names the eos token.
         std::fs::write(
@@ -620,6 +738,37 @@ mod tests {
     }
 
     #[test]
+    fn a_text_the_regex_gives_up_on_is_cut_not_lost() {
+        // o200k's pattern gives up after about a million spaces: tiktoken-rs reports it, the
+        // tokenizers crate silently drops the rest of the text. Both are caught and the text
+        // is encoded in pieces.
+        let hf = Tokenizer::from_hf_file(&o200k_gz(), None).unwrap();
+        let tk = Tokenizer::from_tiktoken(TiktokenEncoding::O200kBase, None).unwrap();
+        let text = format!("{}a b", " ".repeat(1_100_000));
+        for t in [&hf, &tk] {
+            let e = t.try_encode(&text).unwrap_err().to_string();
+            assert!(e.contains("cannot encode a text of 1100003 bytes"), "{e}");
+            let ids = t.encode(&text);
+            assert!(t.fallbacks() > 0);
+            assert_eq!(t.decode(&ids).unwrap(), text, "{}", t.name());
+        }
+    }
+
+    #[test]
+    fn split_points_cut_near_the_middle_on_whitespace_or_a_char_boundary() {
+        assert_eq!(split_point("aaaa bbbb cc"), 4);
+        assert_eq!(split_point("abcdef"), 3);
+        assert_eq!(split_point("éé"), 2);
+        assert_eq!(split_point("人人生"), 3);
+        assert_eq!(split_point("😀a"), 4);
+        assert_eq!(split_point(" abcdefgh"), 4);
+        for t in ["ab", "a b", "人a", "\u{3000}\u{3000}x", "x  "] {
+            let p = split_point(t);
+            assert!(p > 0 && p < t.len() && t.is_char_boundary(p), "{t:?}: {p}");
+        }
+    }
+
+    #[test]
     fn pathological_texts_encode_and_round_trip() {
         // Long runs that make backtracking regexes slow or give up; both backends handle them.
         let hf = o200k_hf();
@@ -635,10 +784,11 @@ mod tests {
         cases.push(cases.concat());
         for text in &cases {
             for t in [hf, &tk] {
-                let ids = t.encode(text).unwrap();
+                let ids = t.try_encode(text).unwrap();
                 assert_eq!(t.decode(&ids).unwrap(), *text);
             }
-            assert_eq!(hf.encode(text).unwrap(), tk.encode(text).unwrap());
+            assert_eq!(hf.encode(text), tk.encode(text));
+            assert_eq!((hf.fallbacks(), tk.fallbacks()), (0, 0));
         }
     }
 }
