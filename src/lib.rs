@@ -19,4 +19,5 @@ pub mod out;
 pub mod read;
 pub mod release;
 pub mod stats;
+pub mod tokenize;
 pub mod weight;

@@ -10,6 +10,8 @@ mod read_cmd;
 mod release_cmd;
 mod run_cmd;
 mod slurm_cmd;
+mod shards_cmd;
+mod tokenizer_cmd;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -43,6 +45,8 @@ enum Command {
     Bench(bench_cmd::BenchArgs),
     Filters(filters_cmd::FiltersArgs),
     Slurm(slurm_cmd::SlurmArgs),
+    Tokenizer(tokenizer_cmd::TokenizerArgs),
+    Shards(shards_cmd::ShardsArgs),
 }
 
 /// Process entry point.
@@ -62,6 +66,8 @@ pub fn main() -> ExitCode {
         Command::Bench(a) => bench_cmd::run(a),
         Command::Filters(a) => filters_cmd::run(a),
         Command::Slurm(a) => slurm_cmd::run(a),
+        Command::Tokenizer(a) => tokenizer_cmd::run(a),
+        Command::Shards(a) => shards_cmd::run(a),
     };
     match result {
         Ok(code) => code,

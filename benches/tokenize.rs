@@ -1,0 +1,118 @@
+//! Tokenization and token-shard throughput on real multilingual text: every UDHR translation in
+//! ../shared/data/udhr (109 languages, documents of ≈1.4 KB), on one core.
+//!
+//! - `encode/o200k_hf`: the real o200k `tokenizer.json` through the `tokenizers` crate
+//!   (fancy-regex backend); `encode/o200k_tiktoken`: o200k through `tiktoken-rs`. Both produce
+//!   the same ids (asserted). Reported twice: per byte of text (`bytes` group) and per token
+//!   (`tokens` group).
+//! - `megatron/write_int32`: `MegatronWriter` writing the o200k ids of the whole set (+ EOD) as
+//!   an int32 shard, `.idx` and fsync + rename included.
+//!
+//! Note: the `tokenizers` BPE keeps a cache of recent words, so repeated passes over the same
+//! text flatter it a little compared with a fresh corpus.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use tamis::out::OutDir;
+use tamis::tokenize::{DType, MegatronWriter, TiktokenEncoding, Tokenizer};
+
+fn shared_data() -> PathBuf {
+    std::env::var_os("TAMIS_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")))
+}
+
+fn documents() -> Vec<String> {
+    let dir = shared_data().join("udhr");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("udhr folder")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    names.sort();
+    let mut docs = Vec::new();
+    for p in names {
+        let text = std::fs::read_to_string(p).expect("udhr file");
+        let mut doc = String::new();
+        for line in text.lines() {
+            doc.push_str(line);
+            doc.push('\n');
+            if doc.len() >= 1400 {
+                docs.push(std::mem::take(&mut doc));
+            }
+        }
+    }
+    docs
+}
+
+/// The o200k tokenizer.json, decompressed into a temporary directory as a user would have it.
+fn o200k_hf(dir: &std::path::Path) -> Tokenizer {
+    let gz = shared_data().join("tokenizers/gpt-4o_o200k/tokenizer.json.gz");
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(gz).expect("o200k tokenizer.json.gz"))
+        .read_to_end(&mut json)
+        .expect("gunzip");
+    let path = dir.join("tokenizer.json");
+    std::fs::write(&path, json).expect("write tokenizer.json");
+    Tokenizer::from_hf_file(&path, None).expect("load tokenizer.json")
+}
+
+fn tokenize(c: &mut Criterion) {
+    let docs = documents();
+    let bytes: u64 = docs.iter().map(|d| d.len() as u64).sum();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let hf = o200k_hf(tmp.path());
+    let tk = Tokenizer::from_tiktoken(TiktokenEncoding::O200kBase, None).expect("tiktoken");
+    let ids: Vec<Vec<u32>> = docs.iter().map(|d| tk.encode(d)).collect();
+    for (d, i) in docs.iter().zip(&ids) {
+        assert_eq!(&hf.encode(d), i);
+    }
+    let tokens: u64 = ids.iter().map(|i| i.len() as u64).sum();
+    eprintln!(
+        "{} documents, {bytes} bytes, {tokens} o200k tokens ({:.2} bytes/token)",
+        docs.len(),
+        bytes as f64 / tokens as f64
+    );
+
+    for (group, throughput) in [
+        ("bytes", Throughput::Bytes(bytes)),
+        ("tokens", Throughput::Elements(tokens)),
+    ] {
+        let mut g = c.benchmark_group(format!("encode_{group}"));
+        g.sample_size(10);
+        g.throughput(throughput);
+        for (name, t) in [("o200k_hf", &hf), ("o200k_tiktoken", &tk)] {
+            g.bench_function(BenchmarkId::from_parameter(name), |b| {
+                b.iter(|| {
+                    let n: usize = docs.iter().map(|d| t.encode(d).len()).sum();
+                    assert_eq!(n as u64, tokens);
+                })
+            });
+        }
+        g.finish();
+    }
+
+    let mut g = c.benchmark_group("megatron");
+    g.sample_size(10);
+    let written = tokens + docs.len() as u64;
+    g.throughput(Throughput::Elements(written));
+    g.bench_function("write_int32", |b| {
+        let out = OutDir::create(tmp.path().join("out")).expect("out dir");
+        b.iter(|| {
+            let mut w = MegatronWriter::create(&out, "tokens/bench", DType::I32, Some(tk.eod_id()))
+                .expect("writer");
+            for i in &ids {
+                w.push(i).expect("push");
+            }
+            let s = w.finish().expect("finish");
+            assert_eq!(s.tokens, written);
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, tokenize);
+criterion_main!(benches);
