@@ -10,6 +10,12 @@
 //!
 //! Note: the `tokenizers` BPE keeps a cache of recent words, so repeated passes over the same
 //! text flatter it a little compared with a fresh corpus.
+//!
+//! Measured here (2 cores shared with other builds, load ≈ 4, so on the low side), 979 568
+//! bytes in 614 documents, 250 792 tokens (3.91 bytes/token):
+//! o200k via tokenizers ≈ 3.5 MiB/s ≈ 0.92 M tokens/s per core; via tiktoken-rs ≈ 13.3 MiB/s
+//! ≈ 3.6 M tokens/s per core (the same ids, ≈ 3.8× faster: prefer `type = "tiktoken"` for
+//! o200k/cl100k); MegatronWriter int32 ≈ 12.5 M tokens/s ≈ 50 MB/s including fsync and rename.
 
 use std::io::Read;
 use std::path::PathBuf;

@@ -191,6 +191,19 @@ pub enum MegatronError {
     },
 }
 
+impl From<MegatronError> for io::Error {
+    /// For callers that speak `io::Result` (the stage's shard sinks): the message keeps the
+    /// path; `Io` errors keep their kind, format errors are `InvalidData`.
+    fn from(e: MegatronError) -> io::Error {
+        let kind = match &e {
+            MegatronError::Io { source, .. } => source.kind(),
+            MegatronError::OutOfBounds { .. } => io::ErrorKind::InvalidInput,
+            _ => io::ErrorKind::InvalidData,
+        };
+        io::Error::new(kind, e.to_string())
+    }
+}
+
 /// The `.bin` and `.idx` paths of a prefix (`tokens/part-00000` → `tokens/part-00000.bin`, …).
 pub fn shard_paths(prefix: &Path) -> (PathBuf, PathBuf) {
     let with = |ext: &str| {
@@ -826,6 +839,9 @@ mod tests {
             ),
             "{e}"
         );
+        let io: io::Error = e.into();
+        assert_eq!(io.kind(), io::ErrorKind::InvalidData);
+        assert!(io.to_string().contains("token 70000"), "{io}");
         assert!(MegatronWriter::create(&out, "e", DType::U16, Some(100_000)).is_err());
         assert!(MegatronWriter::create(&out, "f", DType::F32, None).is_err());
         drop(w);

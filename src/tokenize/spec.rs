@@ -26,7 +26,7 @@ pub enum TokenizerSpec {
         /// The end-of-document token appended after each document. Default: the `eos_token` of a
         /// `tokenizer_config.json` beside the file, else the first of `<|endoftext|>`, `</s>`,
         /// `<eos>`, `<|end_of_text|>` that the vocabulary has; loading fails if none is found.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         eod: Option<String>,
     },
     /// An encoding of OpenAI's tiktoken, embedded in tamis.
@@ -36,7 +36,7 @@ pub enum TokenizerSpec {
         encoding: TiktokenEncoding,
         /// The end-of-document token, one of the encoding's special tokens.
         /// Default: `<|endoftext|>`.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         eod: Option<String>,
     },
 }
@@ -223,6 +223,17 @@ mod tests {
         assert!(e.contains("pth"), "{e}");
         let e = from_toml(r#"tokenizer = { type = "sentencepiece", path = "x" }"#).unwrap_err();
         assert!(e.contains("huggingface"), "{e}");
+    }
+
+    #[test]
+    fn serialises_back_to_the_same_toml() {
+        let spec = TokenizerSpec::Tiktoken {
+            encoding: TiktokenEncoding::O200kBase,
+            eod: None,
+        };
+        let json = serde_json::to_string(&spec).unwrap();
+        assert_eq!(json, r#"{"type":"tiktoken","encoding":"o200k_base"}"#);
+        assert_eq!(serde_json::from_str::<TokenizerSpec>(&json).unwrap(), spec);
     }
 
     #[test]
