@@ -87,6 +87,9 @@ pub struct Args {
     pub t: f64,
 }
 
+/// Longest character or word n-gram accepted (fastText's defaults are 3–6 and 1–5).
+pub(crate) const MAX_NGRAM: i32 = 64;
+
 /// Model-kind code of supervised models.
 pub(crate) const MODEL_SUPERVISED: i32 = 3;
 
@@ -126,6 +129,18 @@ impl Args {
         }
         if bucket < 0 {
             return Err(Error::malformed(S, format!("bucket is {bucket}")));
+        }
+        // Real models use n-grams of a few units. Larger or negative values (the reference reads
+        // a negative maxn as "to the end of the word") make each word or text quadratic, so they
+        // can only come from a corrupt or hostile file.
+        if minn < 0 || !(0..=MAX_NGRAM).contains(&maxn) || word_ngrams > MAX_NGRAM {
+            return Err(Error::malformed(
+                S,
+                format!(
+                    "minn {minn}, maxn {maxn}, wordNgrams {word_ngrams}: this reader accepts \
+                     minn >= 0, maxn 0 to {MAX_NGRAM} and wordNgrams up to {MAX_NGRAM}"
+                ),
+            ));
         }
         Ok(Args {
             dim,

@@ -18,6 +18,8 @@ pub const EOS: &str = "</s>";
 pub const LABEL_PREFIX: &str = "__label__";
 
 const FNV_OFFSET: u32 = 2_166_136_261;
+/// N-gram ids mapped to rows per batch (a word of `l` characters has about `l * (maxn - minn + 1)`).
+const NGRAM_CHUNK: usize = 1024;
 const FNV_PRIME: u32 = 16_777_619;
 
 /// One step of the reference's hash: the byte is read as a *signed* `char`, sign-extended to 32
@@ -82,25 +84,6 @@ pub(crate) enum BucketMap {
 }
 
 impl BucketMap {
-    #[inline(always)]
-    pub(crate) fn row(&self, id: u32) -> Option<u32> {
-        match self {
-            BucketMap::Identity { nwords } => Some(nwords + id),
-            BucketMap::Empty => None,
-            BucketMap::Bitset { nwords, bits, rank } => {
-                let w = (id >> 6) as usize;
-                let word = *bits.get(w)?;
-                let b = id & 63;
-                if (word >> b) & 1 == 0 {
-                    return None;
-                }
-                let below = (word & ((1u64 << b) - 1)).count_ones();
-                Some(nwords + rank[w] + below)
-            }
-            BucketMap::Map { nwords, rows } => rows.get(&id).map(|r| nwords + r),
-        }
-    }
-
     /// Replaces the bucket ids in `ids` by their rows, dropping ids without one (keeping the
     /// order); returns how many remain at the front.
     ///
@@ -378,7 +361,8 @@ impl Dictionary {
         }
     }
 
-    /// Builds an unpruned dictionary from entries (used by training).
+    /// Builds an unpruned dictionary from entries (used by training), through the same parser
+    /// as a model file so that both take one path.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn from_entries(
         words: &[(Vec<u8>, i64)],
@@ -388,7 +372,7 @@ impl Dictionary {
         minn: i32,
         maxn: i32,
         word_ngrams: i32,
-    ) -> Self {
+    ) -> Result<Self, Error> {
         let mut w = Writer::new();
         w.i32((words.len() + labels.len()) as i32);
         w.i32(words.len() as i32);
@@ -404,11 +388,7 @@ impl Dictionary {
             }
         }
         let mut r = Reader::new(&w.buf);
-        match Dictionary::read(&mut r, bucket, minn, maxn, word_ngrams) {
-            Ok((d, _)) => d,
-            // The bytes were produced just above from well-formed entries.
-            Err(e) => unreachable!("dictionary round trip failed: {e}"),
-        }
+        Dictionary::read(&mut r, bucket, minn, maxn, word_ngrams).map(|(d, _)| d)
     }
 
     #[inline(always)]
@@ -492,13 +472,23 @@ impl Dictionary {
         self.maxn_raw > 0
     }
 
-    /// Appends to `rows` the input rows of the character n-grams of `<word>`, in the
-    /// reference's order (`computeSubwords`): n-grams start at each UTF-8 lead byte, grow one
-    /// character at a time from 1 to `maxn`, count from `minn` on, and the lone `<` and `>` are
-    /// skipped; n-grams pruned from the model have no row. The hash is extended byte by byte
-    /// instead of rehashing each n-gram. `buf` is scratch space for `<word>`.
+    /// Calls `f` with the input rows of the character n-grams of `<word>`, in the reference's
+    /// order (`computeSubwords`), a chunk at a time: n-grams start at each UTF-8 lead byte,
+    /// grow one character at a time from 1 to `maxn`, count from `minn` on, and the lone `<`
+    /// and `>` are skipped; n-grams pruned from the model have no row.
+    ///
+    /// The hash is extended byte by byte instead of rehashing each n-gram. Bucket ids are
+    /// collected in `ids` and mapped to rows [`NGRAM_CHUNK`] at a time (see
+    /// [`BucketMap::rows_in_place`]), which also bounds memory for a giant token. `buf` is
+    /// scratch space for `<word>`.
     #[inline]
-    pub(crate) fn subword_rows(&self, word: &[u8], buf: &mut Vec<u8>, rows: &mut Vec<u32>) {
+    pub(crate) fn for_each_subword_rows(
+        &self,
+        word: &[u8],
+        buf: &mut Vec<u8>,
+        ids: &mut Vec<u32>,
+        mut f: impl FnMut(&[u32]),
+    ) {
         let Some(fm) = self.bucket_mod else {
             return; // bucket 0: the reference would divide by zero; there are no n-gram rows.
         };
@@ -511,7 +501,7 @@ impl Dictionary {
         buf.push(b'>');
         let w = &buf[..];
         let len = w.len();
-        let start = rows.len();
+        ids.clear();
         for i in 0..len {
             if w[i] & 0xC0 == 0x80 {
                 continue;
@@ -527,13 +517,26 @@ impl Dictionary {
                     j += 1;
                 }
                 if n >= self.minn && !(n == 1 && (i == 0 || j == len)) {
-                    rows.push(fm.rem(h));
+                    ids.push(fm.rem(h));
                 }
                 n += 1;
             }
+            if ids.len() >= NGRAM_CHUNK {
+                let kept = self.buckets.rows_in_place(ids);
+                f(&ids[..kept]);
+                ids.clear();
+            }
         }
-        let kept = self.buckets.rows_in_place(&mut rows[start..]);
-        rows.truncate(start + kept);
+        let kept = self.buckets.rows_in_place(ids);
+        f(&ids[..kept]);
+        ids.clear();
+    }
+
+    /// Appends to `rows` the input rows of the character n-grams of `<word>` (see
+    /// [`Dictionary::for_each_subword_rows`]).
+    pub(crate) fn subword_rows(&self, word: &[u8], buf: &mut Vec<u8>, rows: &mut Vec<u32>) {
+        let mut ids = Vec::new();
+        self.for_each_subword_rows(word, buf, &mut ids, |r| rows.extend_from_slice(r));
     }
 
     /// Appends to `rows` the input rows of the word n-grams (2..=wordNgrams) of the token
@@ -603,11 +606,8 @@ mod tests {
         assert!(matches!(map, BucketMap::Bitset { .. }));
         // Distinct in-range ids sorted: 3, 64, 700 → rows 10, 11, 12; 3's later pair wins.
         assert_eq!(order, vec![5, 2, 0]);
-        assert_eq!(map.row(3), Some(10));
-        assert_eq!(map.row(64), Some(11));
-        assert_eq!(map.row(700), Some(12));
-        assert_eq!(map.row(4), None);
-        assert_eq!(map.row(999), None);
-        assert_eq!(map.row(5000), None);
+        let mut ids = [4, 3, 999, 700, 64, 3];
+        let kept = map.rows_in_place(&mut ids);
+        assert_eq!(&ids[..kept], &[10, 12, 11, 10]);
     }
 }

@@ -194,10 +194,6 @@ impl QuantMatrix {
         })
     }
 
-    pub(crate) fn rows(&self) -> usize {
-        self.rows
-    }
-
     /// Row `i`'s centroid codes and its norm (1 without norm quantization).
     #[inline(always)]
     fn row(&self, i: usize) -> (&[u8], f32) {

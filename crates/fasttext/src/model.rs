@@ -497,23 +497,32 @@ impl Model {
         let Scratch {
             word,
             bow,
-            rows: ngrams,
+            rows: ids,
             ..
         } = s;
         word.fill(0.0);
+        let mut count = 0;
         if let Some(id) = id {
             self.input.add_row_to(id, word);
+            count = 1;
         }
-        ngrams.clear();
         if token != EOS.as_bytes() {
-            self.dict.subword_rows(token, bow, ngrams);
+            self.dict.for_each_subword_rows(token, bow, ids, |rows| {
+                for &row in rows {
+                    self.input.add_row_to(row as usize, word);
+                }
+                count += rows.len() as u32;
+            });
+            if bow.capacity() > BIG_TOKEN_BYTES {
+                *bow = Vec::new(); // do not keep a giant token's buffer for the next texts
+            }
         }
-        for &row in ngrams.iter() {
-            self.input.add_row_to(row as usize, word);
-        }
-        u32::from(id.is_some()) + ngrams.len() as u32
+        count
     }
 }
+
+/// A token longer than this has its `<token>` buffer freed after use.
+const BIG_TOKEN_BYTES: usize = 1 << 20;
 
 /// Builds the dictionary's bucket map and checks the pruned rows against the input matrix.
 /// Returns the row order for the input matrix when pruned.
@@ -576,10 +585,12 @@ static IS_SPACE: [bool; 256] = {
 
 /// Per-thread working memory for [`Model::predict_into`].
 ///
-/// Holds the hidden vector, the search heap, and a small direct-mapped cache of the summed
-/// n-gram rows of recently seen words that are not in the model's precomputed word table
-/// (out-of-vocabulary words: most tokens for lid.176, whose dictionary has 7 235 words).
-/// A scratch may be used with several models; it resets itself when the model changes.
+/// Holds the hidden vector, the search heap, and a two-way set-associative cache (about 1 MiB
+/// by default) of the summed rows of recently seen words, checked before the dictionary. It
+/// matters most for out-of-vocabulary words, whose character n-grams are otherwise hashed and
+/// looked up every time (most tokens for lid.176, whose dictionary has 7 235 words). Creating
+/// one allocates nothing until first use; keep one per thread and reuse it. A scratch may be
+/// used with several models; it resets itself when the model changes.
 pub struct Scratch {
     model_id: u64,
     hidden: Vec<f32>,
@@ -648,14 +659,15 @@ impl Scratch {
 
 /// Longest word (in bytes) the cache stores.
 const CACHE_KEY_MAX: usize = 32;
-/// Slot layout, in `u32`s: hash, length (0 = empty), row count, padding, key bytes, vector.
+/// Slot layout, in `u32`s: hash, length (0 = empty), row count, LRU mark, key bytes, vector.
 const SLOT_HEADER: usize = 4;
 const SLOT_KEY: usize = CACHE_KEY_MAX / 4;
 
-/// A direct-mapped cache: word → (sum of its rows, number of rows). Keyed by the word's FNV
-/// hash, which the tokenizer computes anyway, and verified against the stored bytes. A slot
-/// keeps its tag, key and vector together (the vector as `f32` bits) so that a hit touches
-/// two adjacent cache lines rather than four scattered ones.
+/// A two-way set-associative cache: word → (sum of its rows, number of rows). Keyed by the
+/// word's FNV hash, which the tokenizer computes anyway, and verified against the stored bytes.
+/// A slot keeps its tag, key and vector together (the vector as `f32` bits) so that a hit
+/// touches adjacent cache lines. Each set replaces its least recently used way, so a burst of
+/// rare words does not evict the frequent ones.
 struct WordCache {
     shift: u32,
     dim: usize,
@@ -675,16 +687,16 @@ impl WordCache {
 
     fn new(dim: usize, budget: usize) -> Self {
         let stride = SLOT_HEADER + SLOT_KEY + dim;
-        let slots = budget / (stride * 4);
-        if slots < 16 {
+        let sets = budget / (2 * stride * 4);
+        if sets < 8 {
             return WordCache::disabled();
         }
-        let bits = usize::BITS - 1 - slots.leading_zeros(); // floor(log2)
+        let bits = usize::BITS - 1 - sets.leading_zeros(); // floor(log2)
         WordCache {
             shift: 64 - bits,
             dim,
             stride,
-            data: vec![0; stride << bits],
+            data: vec![0; (2 * stride) << bits],
         }
     }
 
@@ -692,9 +704,10 @@ impl WordCache {
         self.data.len().checked_div(self.stride).unwrap_or(0)
     }
 
+    /// Start of the set of hash `h` (two slots).
     #[inline(always)]
-    fn slot(&self, h: u32) -> usize {
-        ((h as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    fn set(&self, h: u32) -> usize {
+        (((h as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize) * 2 * self.stride
     }
 
     /// `word` as the key words of a slot (zero-padded).
@@ -709,22 +722,31 @@ impl WordCache {
         key
     }
 
+    #[inline(always)]
+    fn matches(slot: &[u32], word: &[u8], h: u32) -> bool {
+        slot[0] == h
+            && slot[1] == word.len() as u32
+            && slot[SLOT_HEADER..SLOT_HEADER + SLOT_KEY] == Self::key(word)
+    }
+
     /// If `word` is cached, adds its vector to `hidden` and returns its row count.
     #[inline]
-    fn add_cached(&self, word: &[u8], h: u32, hidden: &mut [f32]) -> Option<u32> {
+    fn add_cached(&mut self, word: &[u8], h: u32, hidden: &mut [f32]) -> Option<u32> {
         if self.data.is_empty() || word.len() > CACHE_KEY_MAX {
             return None;
         }
-        let start = self.slot(h) * self.stride;
-        let slot = &self.data[start..start + self.stride];
-        if slot[0] != h || slot[1] != word.len() as u32 {
+        let set = self.set(h);
+        let st = self.stride;
+        let way = if Self::matches(&self.data[set..set + st], word, h) {
+            0
+        } else if Self::matches(&self.data[set + st..set + 2 * st], word, h) {
+            1
+        } else {
             return None;
-        }
-        if slot[SLOT_HEADER..SLOT_HEADER + SLOT_KEY] != Self::key(word) {
-            return None;
-        }
-        let vec = &slot[SLOT_HEADER + SLOT_KEY..];
-        for (x, &bits) in hidden.iter_mut().zip(vec) {
+        };
+        self.data[set + 3] = way as u32; // most recently used way, kept in way 0's header
+        let slot = &self.data[set + way * st..set + (way + 1) * st];
+        for (x, &bits) in hidden.iter_mut().zip(&slot[SLOT_HEADER + SLOT_KEY..]) {
             *x += f32::from_bits(bits);
         }
         Some(slot[2])
@@ -735,8 +757,11 @@ impl WordCache {
         if self.data.is_empty() || word.len() > CACHE_KEY_MAX || word.is_empty() {
             return;
         }
-        let start = self.slot(h) * self.stride;
-        let slot = &mut self.data[start..start + self.stride];
+        let set = self.set(h);
+        let st = self.stride;
+        let way = 1 - (self.data[set + 3] as usize & 1); // the least recently used
+        self.data[set + 3] = way as u32;
+        let slot = &mut self.data[set + way * st..set + (way + 1) * st];
         slot[0] = h;
         slot[1] = word.len() as u32;
         slot[2] = rows;

@@ -86,6 +86,16 @@ fn header_errors_are_typed() {
         Model::from_bytes(&bad),
         Err(Error::Malformed { .. })
     ));
+    // n-gram sizes that would make prediction quadratic (maxn at offset 48, minn 44, wordNgrams 28)
+    for (offset, value) in [(48, -1i32), (48, 1000), (44, -2), (28, 100_000)] {
+        let mut bad = good.clone();
+        bad[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
+        let err = Model::from_bytes(&bad).unwrap_err();
+        assert!(
+            matches!(err, Error::Malformed { .. }),
+            "{offset}={value}: {err}"
+        );
+    }
     // The error messages say what is wrong.
     let msg = Model::from_bytes(&good[..100]).unwrap_err().to_string();
     assert!(
@@ -123,8 +133,8 @@ fn hostile_sizes_do_not_allocate() {
     let mut v = Vec::new();
     v.extend_from_slice(&793_712_314i32.to_le_bytes());
     v.extend_from_slice(&12i32.to_le_bytes());
-    for x in [16, 5, 5, 1, 5, 1, 3, 3, 0, 0, 0, 100] {
-        v.extend_from_slice(&(x as i32).to_le_bytes());
+    for x in [16i32, 5, 5, 1, 5, 1, 3, 3, 0, 0, 0, 100] {
+        v.extend_from_slice(&x.to_le_bytes());
     }
     v.extend_from_slice(&1e-4f64.to_le_bytes());
     v.extend_from_slice(&1i32.to_le_bytes()); // size

@@ -161,3 +161,17 @@ fn lid176_parallel_equals_serial() {
         assert_eq!(parallel, serial);
     });
 }
+
+/// A whitespace-free multi-megabyte token (inline base64 and the like) is handled in bounded
+/// chunks and gives the same answer as the same text predicted again.
+#[test]
+fn lid176_giant_token() {
+    let Some(dir) = shared_data() else { return };
+    let model = Model::load(dir.join("models/lid.176.ftz")).expect("loads");
+    let blob: String = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo".repeat(60_000); // 2.1 MB
+    let text = format!("Das ist ein Haus. {blob} Es ist groß.");
+    let a = model.predict(&text, 3, 0.0);
+    let b = model.predict(&text, 3, 0.0);
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+}
