@@ -9,8 +9,8 @@ mod lid_cmd;
 mod read_cmd;
 mod release_cmd;
 mod run_cmd;
-mod slurm_cmd;
 mod shards_cmd;
+mod slurm_cmd;
 mod tokenizer_cmd;
 
 use std::io::IsTerminal;

@@ -36,6 +36,30 @@ pub struct Pipeline {
     /// Near-duplicate removal across the corpus (runs when the table is present).
     #[serde(default)]
     pub dedup: Option<crate::dedup::DedupConfig>,
+    /// Token shards (written when the table is present), in date order, weighted.
+    #[serde(default)]
+    pub tokens: Option<TokensConfig>,
+    /// Epochs per language/source, or target token shares (with `[tokens]`).
+    #[serde(default)]
+    pub weights: crate::weight::WeightsConfig,
+    /// Temporal order of the token stream (with `[tokens]`).
+    #[serde(default)]
+    pub order: crate::order::OrderConfig,
+}
+
+/// `[tokens]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokensConfig {
+    /// `{ type = "tiktoken", encoding = "o200k_base" }` or `{ type = "huggingface", path = "tokenizer.json" }`.
+    pub tokenizer: crate::tokenize::TokenizerSpec,
+    /// Largest shard, in tokens (a document never straddles two shards).
+    #[serde(default = "default_shard_tokens")]
+    pub shard_tokens: u64,
+}
+
+fn default_shard_tokens() -> u64 {
+    100_000_000
 }
 
 /// Input formats.
@@ -243,6 +267,16 @@ impl Pipeline {
         if let Some(d) = &self.dedup {
             out.extend(d.problems());
         }
+        if let Some(t) = &self.tokens {
+            if t.shard_tokens == 0 {
+                out.push(ConfigProblem {
+                    at: "tokens.shard_tokens".into(),
+                    message: "must be positive".into(),
+                });
+            }
+        }
+        out.extend(self.weights.problems());
+        out.extend(self.order.problems());
         out
     }
 

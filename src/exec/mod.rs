@@ -93,6 +93,10 @@ pub enum Stage {
     Filter,
     /// A step of near-dedup.
     Dedup(crate::dedup::DedupStep),
+    /// Tokenize the kept documents, one unit per document shard.
+    TokensTokenize,
+    /// Weight, order and write the token shards (one unit).
+    TokensWrite,
     /// Merge counts, write the summary and the release manifest (one unit).
     Finalize,
 }
@@ -103,6 +107,8 @@ impl Stage {
         match self {
             Stage::Filter => FILTER_STAGE.into(),
             Stage::Dedup(s) => format!("dedup-{}", s.name()),
+            Stage::TokensTokenize => "tokens-tokenize".into(),
+            Stage::TokensWrite => "tokens-write".into(),
             Stage::Finalize => "finalize".into(),
         }
     }
@@ -119,6 +125,7 @@ pub struct Plan<'a> {
     /// Output directory.
     pub out: OutDir,
     dedup_inputs: Vec<crate::dedup::UnitInput>,
+    tokenizer: std::sync::OnceLock<Result<crate::tokenize::Tokenizer, String>>,
 }
 
 impl<'a> Plan<'a> {
@@ -145,6 +152,7 @@ impl<'a> Plan<'a> {
             chain,
             out,
             dedup_inputs,
+            tokenizer: std::sync::OnceLock::new(),
         })
     }
 
@@ -153,6 +161,10 @@ impl<'a> Plan<'a> {
         let mut v = vec![Stage::Filter];
         if self.pipeline.dedup.is_some() {
             v.extend(crate::dedup::DedupStep::ALL.map(Stage::Dedup));
+        }
+        if self.pipeline.tokens.is_some() {
+            v.push(Stage::TokensTokenize);
+            v.push(Stage::TokensWrite);
         }
         v.push(Stage::Finalize);
         v
@@ -181,7 +193,8 @@ impl<'a> Plan<'a> {
         match stage {
             Stage::Filter => self.files.len(),
             Stage::Dedup(step) => self.dedup_job().map(|j| j.units(step)).unwrap_or(0),
-            Stage::Finalize => 1,
+            Stage::TokensTokenize => self.files.len(),
+            Stage::TokensWrite | Stage::Finalize => 1,
         }
     }
 
@@ -201,6 +214,8 @@ impl<'a> Plan<'a> {
         match stage {
             Stage::Filter => self.filter_unit_done(u),
             Stage::Dedup(step) => self.out.is_done(&format!("dedup_{}", step.name()), u),
+            Stage::TokensTokenize => self.out.is_done("tokens_tokenize", u),
+            Stage::TokensWrite => self.out.is_done("tokens_write", u),
             Stage::Finalize => self.out.is_done("finalize", u),
         }
     }
@@ -261,6 +276,10 @@ impl<'a> Plan<'a> {
                 }
                 None => Vec::new(),
             },
+            Stage::TokensTokenize | Stage::TokensWrite => match self.tokens_stage(stage, &todo) {
+                Ok(f) => f,
+                Err(e) => vec![format!("{}: {e}", stage.name())],
+            },
             Stage::Finalize => self
                 .finalize()
                 .err()
@@ -276,6 +295,58 @@ impl<'a> Plan<'a> {
             )
         }));
         (todo.len() + injected.len(), skipped, failures)
+    }
+
+    /// The tokenizer, loaded once.
+    fn tokenizer(&self) -> Result<&crate::tokenize::Tokenizer, String> {
+        let cfg = self.pipeline.tokens.as_ref().ok_or("no [tokens] table")?;
+        self.tokenizer
+            .get_or_init(|| {
+                crate::tokenize::Tokenizer::load(&cfg.tokenizer).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn tokens_stage(&self, stage: Stage, todo: &[usize]) -> Result<Vec<String>, String> {
+        let cfg = self.pipeline.tokens.as_ref().ok_or("no [tokens] table")?;
+        let tok = self.tokenizer()?;
+        let dtype = crate::tokenize::DType::for_vocab(tok.vocab_size());
+        let out = &self.out;
+        let make_sink = move |prefix: &str| -> std::io::Result<Box<dyn tokens_stage::ShardSink>> {
+            let w = crate::tokenize::MegatronWriter::create(out, prefix, dtype, None)
+                .map_err(std::io::Error::from)?;
+            Ok(Box::new(w))
+        };
+        let sharding = tokens_stage::ShardingConfig {
+            shard_tokens: cfg.shard_tokens,
+        };
+        let job = tokens_stage::TokensJob {
+            out,
+            units: self.files.len(),
+            docs_dir: "docs",
+            enc: tok,
+            weights: &self.pipeline.weights,
+            order: &self.pipeline.order,
+            sharding: &sharding,
+            make_sink: &make_sink,
+        };
+        Ok(match stage {
+            Stage::TokensTokenize => todo
+                .par_iter()
+                .filter_map(|&u| {
+                    job.tokenize_unit(u)
+                        .err()
+                        .map(|e| format!("{} unit {u}: {e}", stage.name()))
+                })
+                .collect(),
+            _ => job
+                .write()
+                .err()
+                .map(|e| format!("{}: {e}", stage.name()))
+                .into_iter()
+                .collect(),
+        })
     }
 
     fn filter_unit(&self, u: usize, progress: &Progress) -> std::io::Result<()> {

@@ -226,48 +226,49 @@ pub struct TokensJob<'a> {
     pub make_sink: MakeSink<'a>,
 }
 
+impl TokensJob<'_> {
+    /// Step 1 for one unit (skipped when its marker exists).
+    pub fn tokenize_unit(&self, u: usize) -> io::Result<()> {
+        if self.out.is_done("tokens_tokenize", u) {
+            return Ok(());
+        }
+        let t = std::time::Instant::now();
+        tokenize_unit(self.out, u, self.docs_dir, self.enc)?;
+        let meta = format!("{{\"seconds\": {}}}\n", t.elapsed().as_secs_f64());
+        self.out.mark_done("tokens_tokenize", u, meta.as_bytes())
+    }
+
+    /// Steps 2 and 3 (one task; skipped when its marker exists).
+    pub fn write(&self) -> io::Result<TokensSummary> {
+        if self.out.is_done("tokens_write", 0) {
+            let bytes = std::fs::read(self.out.path("tokens/summary.json"))?;
+            return serde_json::from_slice(&bytes).map_err(io::Error::other);
+        }
+        let t = std::time::Instant::now();
+        let summary = plan_and_write(
+            self.out,
+            self.units,
+            self.weights,
+            self.order,
+            self.sharding,
+            self.make_sink,
+        )?;
+        self.out.write_file(
+            "tokens/summary.json",
+            &serde_json::to_vec_pretty(&summary).map_err(io::Error::other)?,
+        )?;
+        let meta = format!("{{\"seconds\": {}}}\n", t.elapsed().as_secs_f64());
+        self.out.mark_done("tokens_write", 0, meta.as_bytes())?;
+        Ok(summary)
+    }
+}
+
 /// Run the three steps.
 pub fn run_tokens(job: &TokensJob<'_>) -> io::Result<TokensSummary> {
-    let TokensJob {
-        out,
-        units,
-        docs_dir,
-        enc,
-        weights,
-        order,
-        sharding,
-        make_sink,
-    } = *job;
-    (0..units)
+    (0..job.units)
         .into_par_iter()
-        .try_for_each(|u| -> io::Result<()> {
-            if out.is_done("tokens_tokenize", u) {
-                return Ok(());
-            }
-            let t = std::time::Instant::now();
-            tokenize_unit(out, u, docs_dir, enc)?;
-            out.mark_done(
-                "tokens_tokenize",
-                u,
-                format!("{{\"seconds\": {}}}\n", t.elapsed().as_secs_f64()).as_bytes(),
-            )
-        })?;
-    if out.is_done("tokens_write", 0) {
-        let bytes = std::fs::read(out.path("tokens/summary.json"))?;
-        return serde_json::from_slice(&bytes).map_err(io::Error::other);
-    }
-    let t = std::time::Instant::now();
-    let summary = plan_and_write(out, units, weights, order, sharding, make_sink)?;
-    out.write_file(
-        "tokens/summary.json",
-        &serde_json::to_vec_pretty(&summary).map_err(io::Error::other)?,
-    )?;
-    out.mark_done(
-        "tokens_write",
-        0,
-        format!("{{\"seconds\": {}}}\n", t.elapsed().as_secs_f64()).as_bytes(),
-    )?;
-    Ok(summary)
+        .try_for_each(|u| job.tokenize_unit(u))?;
+    job.write()
 }
 
 fn plan_and_write(
@@ -384,4 +385,26 @@ fn plan_and_write(
     }
     summary.plan = Some(plan);
     Ok(summary)
+}
+
+impl Encoder for crate::tokenize::Tokenizer {
+    fn encode(&self, text: &str) -> Vec<u32> {
+        crate::tokenize::Tokenizer::encode(self, text)
+    }
+
+    fn eod(&self) -> u32 {
+        self.eod_id()
+    }
+}
+
+impl ShardSink for crate::tokenize::MegatronWriter {
+    fn push(&mut self, tokens: &[u32]) -> io::Result<()> {
+        crate::tokenize::MegatronWriter::push(self, tokens).map_err(Into::into)
+    }
+
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        crate::tokenize::MegatronWriter::finish(*self)
+            .map(|_| ())
+            .map_err(Into::into)
+    }
 }
