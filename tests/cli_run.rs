@@ -6,6 +6,9 @@ mod common;
 use common::*;
 
 const DETERMINISTIC: &[&str] = &[
+    "tokens/part-00000.bin",
+    "tokens/part-00000.idx",
+    "tokens/summary.json",
     "docs",
     "removed",
     "stats",
@@ -212,6 +215,8 @@ fn stage_by_stage_tasks_give_the_bytes_of_one_full_run() {
             "dedup-bucket",
             "dedup-cluster",
             "dedup-apply",
+            "tokens-tokenize",
+            "tokens-write",
             "finalize"
         ]
     );
