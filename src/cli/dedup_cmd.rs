@@ -105,14 +105,7 @@ pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
     };
     let problems = cfg.problems();
     if !problems.is_empty() {
-        anyhow::bail!(
-            "{}",
-            problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
+        anyhow::bail!("{}", crate::config::join_problems(&problems, "\n"));
     }
     let out = OutDir::create(&args.output)?;
     let inputs: Vec<UnitInput> = files.into_iter().map(UnitInput::File).collect();

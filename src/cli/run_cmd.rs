@@ -80,16 +80,10 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let p = load(&args.pipeline, &[])?;
     let files =
         expand_inputs(&p.inputs).map_err(|problems| anyhow::anyhow!("{}", problems.join("\n")))?;
-    let chain = p.filters.build().map_err(|problems| {
-        anyhow::anyhow!(
-            "{}",
-            problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })?;
+    let chain = p
+        .filters
+        .build()
+        .map_err(|problems| anyhow::anyhow!("{}", crate::config::join_problems(&problems, "\n")))?;
     for note in chain.notes() {
         println!("  {note}");
     }
@@ -115,11 +109,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         anyhow::anyhow!(
             "filters of {}:\n  - {}",
             args.pipeline.display(),
-            problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("\n  - ")
+            crate::config::join_problems(&problems, "\n  - ")
         )
     })?;
     let output = args

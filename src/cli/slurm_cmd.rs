@@ -214,11 +214,7 @@ fn submit(args: SubmitArgs, resume: bool) -> anyhow::Result<ExitCode> {
         anyhow::anyhow!(
             "filters of {}:\n  - {}",
             args.pipeline.display(),
-            problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("\n  - ")
+            crate::config::join_problems(&problems, "\n  - ")
         )
     })?;
     let tamis = std::env::current_exe()

@@ -172,14 +172,7 @@ fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
     };
     let problems = cfg.problems();
     if !problems.is_empty() {
-        anyhow::bail!(
-            "{}",
-            problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
+        anyhow::bail!("{}", crate::config::join_problems(&problems, "\n"));
     }
     let files = args.input.files()?;
     let pool = args.input.pool()?;

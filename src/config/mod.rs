@@ -294,6 +294,16 @@ impl Pipeline {
     }
 }
 
+/// Problems (configuration problems, or any other displayable ones) as one message, each after
+/// `sep`.
+pub fn join_problems<T: std::fmt::Display>(problems: &[T], sep: &str) -> String {
+    problems
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
 /// A name that is safe inside file names and never escapes a directory.
 pub fn is_safe_name(s: &str) -> bool {
     !s.is_empty()
