@@ -331,6 +331,30 @@ pub fn script_without_spaces(script: &str) -> bool {
     )
 }
 
+/// Characters written differently in Traditional and Simplified Chinese, among the most
+/// frequent: Traditional forms, and Simplified forms that Traditional text does not use (pairs
+/// such as 後/后 or 裡/里, whose Simplified side is also a Traditional character, are left out).
+const 這們個國會說對為與來時學從還過見開關長問間門頭現發經動點實當體機樣種進電華讓認識語話請讀寫聽覺親愛東車書買賣錢義權務條產業員區題應無處總變報歷氣視難聯計鄉隊陽陰雙響麼黨齊龍鳥魚馬飛風顯領類習輕轉辦邊遠適選遺鐵錄網線紅級給組結統絕維編緊續聲藝號衛設許論證護議負財責貨質費資軍農醫針銀陳隨險雖雜離靜韓預願館驗麗爭獨環畫異盡監禮稱穩競筆節範簡紀約紙終細傳價優備僅億兒內兩寶將專導層屬嚴師帶幫廣張彈復態戰擊擇據擁數斷歲歸殺決況滅濟燈爾狀猶療盜確礙職腦臨舉藥蘇補裝規觀訊訓記評詞試該詳誌調談諾謝貢貧貴賴趨躍較輸辭運達違遞鄰釋鐘閱陸際隱雲須頒頓頻顧飲養餘髮鬥齡ITIONAL_ONLY: &str = "這們個國會說對為與來時學從還過見開關長問間門頭現發經動點實當體機樣種進電華讓認識語話請讀寫聽覺親愛東車書買賣錢義權務條產業員區題應無處總變報歷氣視難聯計鄉隊陽陰雙響麼黨齊龍鳥魚馬飛風顯領類習輕轉辦邊遠適選遺鐵錄網線紅級給組結統絕維編緊續聲藝號衛設許論證護議負財責貨質費資軍農醫針銀陳隨險雖雜離靜韓預願館驗麗爭獨環畫異盡監禮稱穩競筆節範簡紀約紙終細傳價優備僅億兒內兩寶將專導層屬嚴師帶幫廣張彈復態戰擊擇據擁數斷歲歸殺決況滅濟燈爾狀猶療盜確礙職腦臨舉藥蘇補裝規觀訊訓記評詞試該詳誌調談諾謝貢貧貴賴趨躍較輸辭運達違遞鄰釋鐘閱陸際隱雲須頒頓頻顧飲養餘髮鬥齡";
+const 这们个国会说对为与来时学从还过见开关长问间门头现经动点实当体机样种进电华让认识语话请读写听觉亲爱东车书买卖钱义权务条产业员区题应无处总变报历气视难联计乡队阳阴双响么党齐龙鸟鱼马飞风显领类习轻转办边远适选遗铁录网线红级给组结统绝维编紧续声艺号卫设许论证护议负财责货质费资军农医针银陈随险虽杂离静韩预愿馆验丽争独环画异尽监礼称稳竞笔节范简纪约纸终细传价优备仅亿儿内两宝将专导层属严师带帮广张弹复态战击择据拥数断岁归杀决况灭济灯尔状犹疗盗确碍职脑临举药苏补装规观讯训记评词试该详调谈诺谢贡贫贵赖趋跃较输辞运达违递邻释钟阅陆际隐须颁顿频顾饮养龄LIFIED_ONLY: &str = "这们个国会说对为与来时学从还过见开关长问间门头现经动点实当体机样种进电华让认识语话请读写听觉亲爱东车书买卖钱义权务条产业员区题应无处总变报历气视难联计乡队阳阴双响么党齐龙鸟鱼马飞风显领类习轻转办边远适选遗铁录网线红级给组结统绝维编紧续声艺号卫设许论证护议负财责货质费资军农医针银陈随险虽杂离静韩预愿馆验丽争独环画异尽监礼称稳竞笔节范简纪约纸终细传价优备仅亿儿内两宝将专导层属严师带帮广张弹复态战击择据拥数断岁归杀决况灭济灯尔状犹疗盗确碍职脑临举药苏补装规观讯训记评词试该详调谈诺谢贡贫贵赖趋跃较输辞运达违递邻释钟阅陆际隐须颁顿频顾饮养龄";
+
+/// The script of a Chinese text: `Hant` when it has more Traditional-only than Simplified-only
+/// characters, `Hans` otherwise (lid.176 has one `zh` label for both; BLOOM has both scripts).
+pub fn chinese_script(text: &str) -> &'static str {
+    let (mut trad, mut simp) = (0usize, 0usize);
+    for c in text.chars().filter(|c| !c.is_ascii()) {
+        if 這們個國會說對為與來時學從還過見開關長問間門頭現發經動點實當體機樣種進電華讓認識語話請讀寫聽覺親愛東車書買賣錢義權務條產業員區題應無處總變報歷氣視難聯計鄉隊陽陰雙響麼黨齊龍鳥魚馬飛風顯領類習輕轉辦邊遠適選遺鐵錄網線紅級給組結統絕維編緊續聲藝號衛設許論證護議負財責貨質費資軍農醫針銀陳隨險雖雜離靜韓預願館驗麗爭獨環畫異盡監禮稱穩競筆節範簡紀約紙終細傳價優備僅億兒內兩寶將專導層屬嚴師帶幫廣張彈復態戰擊擇據擁數斷歲歸殺決況滅濟燈爾狀猶療盜確礙職腦臨舉藥蘇補裝規觀訊訓記評詞試該詳誌調談諾謝貢貧貴賴趨躍較輸辭運達違遞鄰釋鐘閱陸際隱雲須頒頓頻顧飲養餘髮鬥齡ITIONAL_ONLY.contains(c) {
+            trad += 1;
+        } else if 这们个国会说对为与来时学从还过见开关长问间门头现经动点实当体机样种进电华让认识语话请读写听觉亲爱东车书买卖钱义权务条产业员区题应无处总变报历气视难联计乡队阳阴双响么党齐龙鸟鱼马飞风显领类习轻转办边远适选遗铁录网线红级给组结统绝维编紧续声艺号卫设许论证护议负财责货质费资军农医针银陈随险虽杂离静韩预愿馆验丽争独环画异尽监礼称稳竞笔节范简纪约纸终细传价优备仅亿儿内两宝将专导层属严师带帮广张弹复态战击择据拥数断岁归杀决况灭济灯尔状犹疗盗确碍职脑临举药苏补装规观讯训记评词试该详调谈诺谢贡贫贵赖趋跃较输辞运达违递邻释钟阅陆际隐须颁顿频顾饮养龄LIFIED_ONLY.contains(c) {
+            simp += 1;
+        }
+    }
+    if trad > simp {
+        "Hant"
+    } else {
+        "Hans"
+    }
+}
+
 /// The BLOOM training languages (46 natural languages), as canonical tags.
 pub const BLOOM_LANGUAGES: &[&str] = &[
     "eng_Latn", "zho_Hans", "zho_Hant", "fra_Latn", "spa_Latn", "por_Latn", "arb_Arab", "vie_Latn",
@@ -360,6 +384,23 @@ pub const BLOOM_CODE: &[&str] = &[
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn chinese_script_from_the_characters_used() {
+        use super::chinese_script;
+        assert_eq!(
+            chinese_script("人人生而自由，在尊严和权利上一律平等。"),
+            "Hans"
+        );
+        assert_eq!(
+            chinese_script("人人生而自由，在尊嚴和權利上一律平等。"),
+            "Hant"
+        );
+        assert_eq!(chinese_script("這是我們的國家"), "Hant");
+        assert_eq!(chinese_script("这是我们的国家"), "Hans");
+        // No telling character: Simplified, lid.176's default reading of `zh`.
+        assert_eq!(chinese_script("人人生而自由"), "Hans");
+    }
+
     use super::*;
 
     #[test]

@@ -377,11 +377,29 @@ pub fn generate(cfg: &GenConfig, out_dir: &Path) -> io::Result<(u64, u64)> {
             .unwrap_or("");
         if let Some(words) = banned.get(lang_code) {
             if rng.unit() < cfg.banned_share / 0.6 && !words.is_empty() {
-                let mut insert = Vec::new();
-                for _ in 0..8 {
-                    insert.push(words[rng.below(words.len())].clone());
+                // One banned word per 30 words (at least 8), spread through the text: a
+                // document over any sensible ratio threshold, whatever its length.
+                let doc_words: Vec<&str> = text.split(' ').collect();
+                let k = (doc_words.len() / 30).max(8);
+                let mut at: Vec<usize> = (0..k).map(|_| rng.below(doc_words.len() + 1)).collect();
+                at.sort_unstable();
+                let mut out = String::with_capacity(text.len() + 16 * k);
+                let mut next = at.iter().peekable();
+                for (i, w) in doc_words.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    while next.next_if(|&&j| j == i).is_some() {
+                        out.push_str(&words[rng.below(words.len())]);
+                        out.push(' ');
+                    }
+                    out.push_str(w);
                 }
-                text = format!("{} {}", insert.join(" "), text);
+                for _ in next {
+                    out.push(' ');
+                    out.push_str(&words[rng.below(words.len())]);
+                }
+                text = out;
                 planted.push("banned_words".into());
             }
         }

@@ -30,6 +30,12 @@ enum BenchCommand {
         /// The shared real data.
         #[arg(long, default_value = "../shared/data")]
         shared: PathBuf,
+        /// Share of documents on a blocked domain.
+        #[arg(long, default_value_t = 0.02)]
+        blocked_share: f64,
+        /// Share of documents with planted banned words.
+        #[arg(long, default_value_t = 0.01)]
+        banned_share: f64,
     },
 }
 
@@ -41,8 +47,17 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             mb,
             seed,
             shared,
+            blocked_share,
+            banned_share,
         } => {
-            let cfg = crate::bench::gen::GenConfig::new(shared, mb, seed);
+            for (name, v) in [("blocked", blocked_share), ("banned", banned_share)] {
+                if !(0.0..=1.0).contains(&v) {
+                    anyhow::bail!("--{name}-share must be between 0 and 1, got {v}");
+                }
+            }
+            let mut cfg = crate::bench::gen::GenConfig::new(shared, mb, seed);
+            cfg.blocked_share = blocked_share;
+            cfg.banned_share = banned_share;
             let (docs, bytes) = crate::bench::gen::generate(&cfg, &output)?;
             println!(
                 "{docs} documents, {:.1} MB of text in {}",

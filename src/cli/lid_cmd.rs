@@ -8,8 +8,9 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use rayon::prelude::*;
 use serde_json::Value;
+use sha2::Digest;
 
-use crate::filter::lid::{tag_of_label, Identifier};
+use crate::filter::lid::{script_checked, tag_of_label, Identifier};
 
 /// Label JSON-lines documents with their language: reads documents with a text field on stdin,
 /// writes them back on stdout with `lang` (canonical tag, e.g. fra_Latn), `lang_label` (the
@@ -48,14 +49,34 @@ pub struct LidArgs {
 }
 
 #[derive(Debug, Subcommand)]
-enum LidCommand {}
+enum LidCommand {
+    Train(TrainArgs),
+}
+
+/// Train a supplementary language-ID model from a recipe (folders of per-language text, an
+/// `other` class, fastText options) and report per-language accuracy on held-out text, for the
+/// main model alone and combined with the supplement. Deterministic: the same recipe and text
+/// give the same model bytes (checked against the recipe's expect_sha256 when set).
+#[derive(Debug, Args)]
+struct TrainArgs {
+    /// The recipe (TOML), e.g. lists/lid_supplement.toml.
+    recipe: PathBuf,
+    /// Where to write the model (.bin).
+    #[arg(long, short = 'o', value_name = "PATH")]
+    out: PathBuf,
+    /// Write the held-out accuracy table (Markdown) here.
+    #[arg(long, value_name = "PATH")]
+    report: Option<PathBuf>,
+}
 
 const BATCH_LINES: usize = 4096;
 
 /// `tamis lid`.
 pub fn run(args: LidArgs) -> anyhow::Result<ExitCode> {
     if let Some(c) = args.command {
-        match c {}
+        return match c {
+            LidCommand::Train(t) => train(t),
+        };
     }
     let (model, supplement) = match &args.model {
         Some(m) => (m.clone(), None),
@@ -129,7 +150,7 @@ fn label_line(id: &Identifier, line: &str, args: &LidArgs) -> Result<String, Str
         Some(Value::String(s)) => s.clone(),
         _ => return Err(format!("no string field {:?}", args.field)),
     };
-    let (label, prob) = if args.model.is_some() {
+    let (tag, label, prob) = if args.model.is_some() {
         let p = id.main().predict(&text, args.top_k.max(1), 0.0);
         if args.top_k > 0 {
             let top: Vec<Value> = p
@@ -139,7 +160,11 @@ fn label_line(id: &Identifier, line: &str, args: &LidArgs) -> Result<String, Str
             obj.insert("lang_top_k".into(), Value::Array(top));
         }
         match p.first() {
-            Some(x) => (x.label.to_string(), x.prob),
+            Some(x) => (
+                script_checked(tag_of_label(x.label), &text),
+                x.label.to_string(),
+                x.prob,
+            ),
             None => return Err("the model gave no label".into()),
         }
     } else {
@@ -152,11 +177,11 @@ fn label_line(id: &Identifier, line: &str, args: &LidArgs) -> Result<String, Str
             obj.insert("lang_top_k".into(), Value::Array(top));
         }
         match id.identify(&text) {
-            Some(g) => (g.label, g.score),
+            Some(g) => (g.tag, g.label, g.score),
             None => return Err("the model gave no label".into()),
         }
     };
-    obj.insert("lang".into(), Value::String(tag_of_label(&label)));
+    obj.insert("lang".into(), Value::String(tag));
     obj.insert("lang_label".into(), Value::String(label));
     obj.insert("lang_score".into(), serde_json::json!(short(prob)));
     Ok(v.to_string())
@@ -165,4 +190,43 @@ fn label_line(id: &Identifier, line: &str, args: &LidArgs) -> Result<String, Str
 /// An f32 as the f64 with the same shortest decimal form (0.62305528, not 0.6230552792549133).
 fn short(x: f32) -> f64 {
     format!("{x}").parse().unwrap_or(x as f64)
+}
+
+/// `tamis lid train`.
+fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
+    use crate::filter::lid_train::{report_markdown, Recipe};
+    let recipe = Recipe::load(&args.recipe)?;
+    let set = recipe.training_set()?;
+    let started = std::time::Instant::now();
+    let bytes = recipe.train_model(&set)?;
+    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    eprintln!(
+        "tamis lid train: {} languages, model {} bytes, sha256 {sha}, trained in {:.1} s",
+        set.languages.len(),
+        bytes.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(want) = &recipe.expect_sha256 {
+        if !want.eq_ignore_ascii_case(&sha) {
+            anyhow::bail!(
+                "the model's sha256 is {sha}, the recipe expects {want} (training is \
+                 deterministic: the text or the recipe changed)"
+            );
+        }
+    }
+    crate::out::write_atomic(&args.out, &bytes)
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    if let Some(report) = &args.report {
+        let main = recipe
+            .main_model
+            .clone()
+            .unwrap_or_else(|| crate::filter::assets_dir().join("models/lid.176.ftz"));
+        let eval = recipe.evaluate(&set, &main)?;
+        let langs: Vec<String> = set.languages.keys().cloned().collect();
+        let md = report_markdown(&recipe.title, &eval, &langs, &recipe.describe(&set, &sha));
+        crate::out::write_atomic(report, md.as_bytes())
+            .with_context(|| format!("writing {}", report.display()))?;
+        eprintln!("tamis lid train: report in {}", report.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -69,12 +69,19 @@ pub fn tag_of_label(label: &str) -> String {
     crate::lang::canonical(bare).unwrap_or_else(|| bare.to_string())
 }
 
+/// The tag with its script corrected where a model has one label for two scripts: lid.176's
+/// `zh` is Simplified or Traditional Chinese by the characters used.
+pub fn script_checked(tag: String, text: &str) -> String {
+    if tag == "zho_Hans" && crate::lang::chinese_script(text) == "Hant" {
+        return "zho_Hant".into();
+    }
+    tag
+}
+
 /// Labels of a supplement that defer to the main model.
 fn is_other(label: &str) -> bool {
-    matches!(
-        label.trim_start_matches("__label__"),
-        "other" | "und" | "zxx"
-    )
+    let l = label.trim_start_matches("__label__");
+    matches!(l, "other" | "und" | "zxx") || l.starts_with("other_")
 }
 
 /// The main model and its optional supplement.
@@ -103,9 +110,28 @@ impl Identifier {
         })
     }
 
+    /// From loaded models.
+    pub fn from_parts(main: Model, supplement: Option<Model>, supplement_min_score: f32) -> Self {
+        Identifier {
+            main,
+            supplement,
+            supplement_min_score,
+        }
+    }
+
     /// The main model.
     pub fn main(&self) -> &Model {
         &self.main
+    }
+
+    /// The main model's best guess alone.
+    pub fn identify_main(&self, text: &str) -> Option<Guess> {
+        self.main.predict(text, 1, 0.0).first().map(|p| Guess {
+            tag: script_checked(tag_of_label(p.label), text),
+            label: p.label.to_string(),
+            score: p.prob,
+            from_supplement: false,
+        })
     }
 
     /// The best guess for a text.
@@ -122,12 +148,7 @@ impl Identifier {
                 }
             }
         }
-        self.main.predict(text, 1, 0.0).first().map(|p| Guess {
-            tag: tag_of_label(p.label),
-            label: p.label.to_string(),
-            score: p.prob,
-            from_supplement: false,
-        })
+        self.identify_main(text)
     }
 }
 
@@ -166,9 +187,17 @@ impl LidFilterConfig {
 
     /// The model path in force.
     pub fn model_path(&self, ctx_assets: &std::path::Path) -> PathBuf {
-        self.model
-            .clone()
-            .unwrap_or_else(|| ctx_assets.join("models/lid.176.ftz"))
+        match &self.model {
+            Some(m) => super::lists::resolve(m, ctx_assets),
+            None => ctx_assets.join("models/lid.176.ftz"),
+        }
+    }
+
+    /// The supplement's path in force (`assets:` resolved).
+    pub fn supplement_path(&self, ctx_assets: &std::path::Path) -> Option<PathBuf> {
+        self.supplement
+            .as_ref()
+            .map(|p| super::lists::resolve(p, ctx_assets))
     }
 
     /// Load the models and per-language thresholds.
@@ -189,9 +218,20 @@ impl LidFilterConfig {
                 ),
             ));
         }
+        let supplement = self.supplement_path(&ctx.assets);
+        if let Some(p) = supplement.as_ref().filter(|p| !p.is_file()) {
+            return Err(problem(
+                "filters.lid.supplement",
+                format!(
+                    "{} not found (./setup trains it from lists/lid_supplement.toml; or run \
+                     tamis lid train)",
+                    p.display()
+                ),
+            ));
+        }
         let id = Identifier::load(
             &model,
-            self.supplement.as_deref(),
+            supplement.as_deref(),
             self.supplement_min_score.unwrap_or(0.5),
         )
         .map_err(|e| problem("filters.lid", e))?;
@@ -224,7 +264,7 @@ impl LidFilterConfig {
                 .collect()
         });
         let mut files = vec![model.clone()];
-        files.extend(self.supplement.clone());
+        files.extend(supplement);
         Ok(LidFilter {
             id,
             files,
@@ -300,5 +340,36 @@ impl DocFilter for LidFilter {
             );
         }
         Verdict::Keep
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn deferring_labels() {
+        for l in [
+            "__label__other",
+            "__label__und",
+            "other_eng_Latn",
+            "__label__other_ss",
+        ] {
+            assert!(super::is_other(l), "{l}");
+        }
+        for l in ["__label__zul_Latn", "__label__en", "otherwise"] {
+            assert!(!super::is_other(l), "{l}");
+        }
+    }
+
+    #[test]
+    fn traditional_chinese_is_told_from_simplified() {
+        assert_eq!(
+            super::script_checked("zho_Hans".into(), "人人生而自由，在尊嚴和權利上一律平等。"),
+            "zho_Hant"
+        );
+        assert_eq!(
+            super::script_checked("zho_Hans".into(), "人人生而自由，在尊严和权利上一律平等。"),
+            "zho_Hans"
+        );
+        assert_eq!(super::script_checked("jpn_Jpan".into(), "這們"), "jpn_Jpan");
     }
 }

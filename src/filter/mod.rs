@@ -5,6 +5,7 @@
 
 pub mod code;
 pub mod lid;
+pub mod lid_train;
 pub mod lists;
 pub mod pii;
 pub mod quality;

@@ -15,7 +15,7 @@
 mod atomic;
 pub mod parquet;
 
-pub use atomic::AtomicFile;
+pub use atomic::{write_atomic, AtomicFile};
 
 use std::io;
 use std::path::{Path, PathBuf};

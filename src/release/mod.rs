@@ -6,6 +6,6 @@
 pub mod audit;
 pub mod datasheet;
 pub mod manifest;
-mod scan;
+pub mod scan;
 
 pub use manifest::{build_manifest, verify, Manifest};
