@@ -318,12 +318,26 @@ impl Model {
     /// first. See the crate documentation for how `text` is tokenised. Uses a per-thread
     /// [`Scratch`]; [`Model::predict_into`] avoids the allocation of the result too.
     pub fn predict(&self, text: &str, k: usize, threshold: f32) -> Vec<Prediction<'_>> {
+        // One scratch per model and thread: a caller that alternates two models (language ID
+        // with a supplement) keeps both word caches warm instead of rebuilding one per call.
         thread_local! {
-            static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::new());
+            static SCRATCHES: RefCell<Vec<Scratch>> = const { RefCell::new(Vec::new()) };
         }
         let mut out = Vec::new();
-        SCRATCH.with(|s| match s.try_borrow_mut() {
-            Ok(mut s) => self.predict_into(text, k, threshold, &mut s, &mut out),
+        SCRATCHES.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut list) => {
+                let at = match list.iter().position(|s| s.model_id == self.id) {
+                    Some(i) => i,
+                    None => {
+                        if list.len() >= SCRATCHES_PER_THREAD {
+                            list.remove(0); // the least recently added model
+                        }
+                        list.push(Scratch::new());
+                        list.len() - 1
+                    }
+                };
+                self.predict_into(text, k, threshold, &mut list[at], &mut out);
+            }
             Err(_) => self.predict_into(text, k, threshold, &mut Scratch::new(), &mut out),
         });
         out
@@ -621,6 +635,10 @@ impl std::fmt::Debug for Scratch {
 
 /// Default memory for the word cache of one [`Scratch`].
 const DEFAULT_CACHE_BYTES: usize = 1 << 20;
+
+/// Models whose scratch a thread keeps for [`Model::predict`].
+const SCRATCHES_PER_THREAD: usize = 4;
+
 
 impl Scratch {
     /// Scratch space with the default word cache (about 1 MiB).

@@ -153,3 +153,46 @@ fn reference_cli_agrees_on_our_models() {
     }
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// `Model::predict` keeps one scratch (and word cache) per model and thread: alternating two
+/// models gives each the answers it gives alone.
+#[test]
+fn alternating_models_on_one_thread_gives_each_its_own_answers() {
+    let Some(dir) = shared_data() else { return };
+    let (text, test) = udhr_split(&dir);
+    let a = train(&text, &options(LossName::Softmax))
+        .and_then(|t| t.model())
+        .expect("a");
+    let b = train(&text, &options(LossName::HierarchicalSoftmax))
+        .and_then(|t| t.model())
+        .expect("b");
+    let alone = |m: &Model| -> Vec<(String, f32)> {
+        test.iter()
+            .map(|(_, l)| {
+                let p = m.predict_into_owned(l);
+                (p.0, p.1)
+            })
+            .collect()
+    };
+    let (want_a, want_b) = (alone(&a), alone(&b));
+    for (i, (_, line)) in test.iter().enumerate() {
+        for (m, want) in [(&a, &want_a), (&b, &want_b)] {
+            let p = m.predict(line, 1, 0.0);
+            assert_eq!((p[0].label.to_string(), p[0].prob), want[i].clone(), "{line}");
+        }
+    }
+}
+
+/// Top-1 with a fresh scratch of its own: the reference answer for the test above.
+trait Top1 {
+    fn predict_into_owned(&self, text: &str) -> (String, f32);
+}
+
+impl Top1 for Model {
+    fn predict_into_owned(&self, text: &str) -> (String, f32) {
+        let mut s = Scratch::new();
+        let mut out = Vec::new();
+        self.predict_into(text, 1, 0.0, &mut s, &mut out);
+        (out[0].label.to_string(), out[0].prob)
+    }
+}
