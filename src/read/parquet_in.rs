@@ -35,11 +35,22 @@ impl ParquetDocs {
     /// Open the file (a file that is not Parquet fails here and is quarantined whole by the caller).
     pub fn open(file: InputFile, cfg: ReadConfig) -> std::io::Result<ParquetDocs> {
         let f = File::open(&file.path)?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(std::io::Error::other)?;
+        // Not Parquet (or a damaged footer) is a fact about the data: `InvalidData`, which the
+        // caller quarantines; I/O errors keep their kind and fail the unit (a rerun retries).
+        let parquet_err = |e: parquet::errors::ParquetError| match e {
+            parquet::errors::ParquetError::External(inner) => {
+                match inner.downcast::<std::io::Error>() {
+                    Ok(io) => *io,
+                    Err(other) => std::io::Error::new(std::io::ErrorKind::InvalidData, other),
+                }
+            }
+            e => std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        };
+        let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(parquet_err)?;
         let reader = builder
             .with_batch_size(BATCH_ROWS)
             .build()
-            .map_err(std::io::Error::other)?;
+            .map_err(parquet_err)?;
         Ok(ParquetDocs {
             file,
             cfg,
