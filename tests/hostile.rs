@@ -428,3 +428,17 @@ fn regression_fuzz_parquet_embedded_arrow_schema_of_type_none() {
         "{bad:?}"
     );
 }
+
+/// Fuzz crasher (`read_parquet`, minimised to 2 464 bytes): a damaged column chunk on which
+/// parquet 57 panics while a batch is read (the fuzzer's original hit "column start and length
+/// should not be negative", the minimised file an `unwrap` on `None`). The panic is caught and
+/// the file's remaining rows become one quarantine row saying so.
+#[test]
+fn regression_fuzz_parquet_decoder_panic_mid_file() {
+    let path = common::repo().join("tests/fuzz_regressions/parquet_decoder_panic.parquet");
+    let (docs, bad) = read_all(&path, &ReadConfig::default());
+    assert!(docs.is_empty(), "{docs:?}");
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad[0].0, "corrupt_parquet", "{bad:?}");
+    assert!(bad[0].1.contains("the Parquet decoder failed"), "{bad:?}");
+}

@@ -10,5 +10,10 @@ use tamis::read::fields::FieldMap;
 use tamis::read::Format;
 
 fuzz_target!(|data: &[u8]| {
-    common::read_all(data, "warc", Format::Warc, FieldMap::preset("text").unwrap());
+    common::read_all(
+        data,
+        "warc",
+        Format::Warc,
+        FieldMap::preset("text").unwrap(),
+    );
 });

@@ -87,7 +87,7 @@ impl ParquetDocs {
         .map_err(|p| {
             std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
-                format!("the Parquet decoder failed: {}", panic_message(&p)),
+                format!("the Parquet decoder failed: {}", panic_message(p.as_ref())),
             )
         })?;
         let reader = opened.map_err(parquet_err)?;
@@ -331,7 +331,7 @@ impl Iterator for ParquetDocs {
             let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.next()))
                 .unwrap_or_else(|p| {
                     Some(Err(arrow_schema::ArrowError::ExternalError(
-                        format!("the Parquet decoder failed: {}", panic_message(&p)).into(),
+                        format!("the Parquet decoder failed: {}", panic_message(p.as_ref())).into(),
                     )))
                 });
             match next {
