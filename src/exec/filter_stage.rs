@@ -48,8 +48,17 @@ pub fn run_filter_unit(
         };
 
     match read::open(file, cfg) {
+        Err(e) if e.kind() != io::ErrorKind::InvalidData => {
+            // The file cannot be read now (vanished, replaced by a directory, permission, I/O):
+            // the unit fails without a marker, so a rerun after the fix reads it. A quarantine
+            // row here would be marked done and never retried.
+            return Err(io::Error::new(
+                e.kind(),
+                format!("cannot read the input file: {e}"),
+            ));
+        }
         Err(e) => {
-            // The whole file is unreadable (vanished, not Parquet, permission): one row says so.
+            // The whole file is not in its format (not Parquet, say): one row says so.
             let row = Removed {
                 id: file.display.clone(),
                 url: None,

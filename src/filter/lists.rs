@@ -180,6 +180,28 @@ fn entry(line: &[u8], line_no: usize, f: &mut impl FnMut(usize, &[u8])) {
     }
 }
 
+/// An entry of a text list as UTF-8 text, or why it is refused: invalid UTF-8 (a Latin-1 or
+/// UTF-16 file), a NUL or another control character (a binary or UTF-16 file). Tabs are allowed.
+pub fn text_entry(e: &[u8]) -> Result<&str, String> {
+    if let Some(i) = e.iter().position(|&b| b < 0x20 && b != b'\t') {
+        let what = if e[i] == 0 {
+            "a NUL byte".to_string()
+        } else {
+            format!("control byte 0x{:02x}", e[i])
+        };
+        return Err(format!(
+            "{what} at byte {} (a binary or UTF-16 file? lists are UTF-8 text)",
+            i + 1
+        ));
+    }
+    std::str::from_utf8(e).map_err(|err| {
+        format!(
+            "not UTF-8 at byte {} (a Latin-1 or UTF-16 file? lists are UTF-8 text)",
+            err.valid_up_to() + 1
+        )
+    })
+}
+
 /// A short name for a list file: its name without `.gz`, `.txt`, `.json`, `.list` extensions.
 pub fn list_name(path: &Path) -> String {
     let mut name = path
@@ -238,6 +260,17 @@ mod tests {
         assert_eq!(got.len(), 3);
         assert_eq!(got[1].1.len(), long.len());
         assert_eq!(got[2], (3, "b".to_string()));
+    }
+
+    #[test]
+    fn text_entries_refuse_odd_bytes() {
+        assert_eq!(text_entry(b"caf\xc3\xa9\tok"), Ok("caf\u{e9}\tok"));
+        let e = text_entry(b"caf\xe9").unwrap_err();
+        assert!(e.contains("not UTF-8 at byte 4"), "{e}");
+        let e = text_entry(b"e\0x\0").unwrap_err();
+        assert!(e.contains("a NUL byte at byte 2"), "{e}");
+        let e = text_entry(b"a\x1bb").unwrap_err();
+        assert!(e.contains("control byte 0x1b"), "{e}");
     }
 
     #[test]

@@ -68,15 +68,24 @@ impl AtomicFile {
         Ok(())
     }
 
-    /// Flush, fsync and rename into place.
+    /// Flush, fsync and rename into place. On failure (a full disk, say) the temporary file is
+    /// removed and nothing appears under the final name.
     pub fn finish(mut self) -> io::Result<()> {
         let Some(buf) = self.file.take() else {
             return Err(io::Error::other("atomic file already finished"));
         };
-        let file = buf.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&self.temp, &self.target)?;
+        let landed = (|| {
+            let file = buf.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            drop(file);
+            // Crash tests stop here (inert unless $TAMIS_HOLD names this file).
+            crate::exec::failpoint::hold_before_rename(&self.target);
+            fs::rename(&self.temp, &self.target)
+        })();
+        if let Err(e) = landed {
+            let _ = fs::remove_file(&self.temp);
+            return Err(e);
+        }
         if let Some(dir) = self.target.parent() {
             // Make the rename itself durable; not all filesystems allow opening a directory.
             if let Ok(d) = File::open(dir) {

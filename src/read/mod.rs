@@ -188,7 +188,23 @@ pub fn expand_inputs(inputs: &[InputConfig]) -> Result<Vec<InputFile>, Vec<Strin
                         continue;
                     }
                 };
+                if path.is_dir() {
+                    // A wildcard may match sub-directories; they hold no document themselves.
+                    continue;
+                }
                 if !path.is_file() {
+                    // Reading a FIFO would block forever and a broken link reads nothing: refuse
+                    // now rather than lose the file silently or hang.
+                    let what = match std::fs::symlink_metadata(&path) {
+                        Ok(m) if m.file_type().is_symlink() => "a broken symbolic link",
+                        Ok(_) => "not a regular file (a FIFO, socket or device)",
+                        Err(_) => "gone or unreadable",
+                    };
+                    problems.push(format!(
+                        "inputs[{i}].paths: {pattern:?} matches {}, which is {what}",
+                        path.display()
+                    ));
+                    matched += 1;
                     continue;
                 }
                 matched += 1;

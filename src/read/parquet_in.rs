@@ -11,7 +11,9 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 use serde_json::Value;
 
 use super::{date, new_doc, position_id, quarantine, InputFile, Item};
@@ -31,15 +33,64 @@ pub struct ParquetDocs {
     pending: Vec<Item>,
 }
 
+/// Decode the footer with parquet 60 before parquet 57 reads it: 57 reserves memory from the list
+/// lengths a footer announces (a 26-byte file asked for 178 GB and aborted the process), 60
+/// checks each against the bytes left. A footer it refuses is a fact about the data:
+/// `InvalidData`, quarantined by the caller.
+fn check_footer(f: &File) -> std::io::Result<()> {
+    use parquet_footer::errors::ParquetError;
+    use parquet_footer::file::metadata::ParquetMetaDataReader;
+    match ParquetMetaDataReader::new().parse_and_finish(f) {
+        Ok(_) => Ok(()),
+        Err(ParquetError::External(e)) => match e.downcast::<std::io::Error>() {
+            Ok(io) => Err(*io),
+            Err(e) => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+        },
+        Err(e) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not a readable Parquet file: {e}"),
+        )),
+    }
+}
+
+/// The message of a caught panic.
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panicked".into())
+}
+
 impl ParquetDocs {
     /// Open the file (a file that is not Parquet fails here and is quarantined whole by the caller).
     pub fn open(file: InputFile, cfg: ReadConfig) -> std::io::Result<ParquetDocs> {
         let f = File::open(&file.path)?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(std::io::Error::other)?;
-        let reader = builder
-            .with_batch_size(BATCH_ROWS)
-            .build()
-            .map_err(std::io::Error::other)?;
+        check_footer(&f)?;
+        // Not Parquet (or a damaged footer) is a fact about the data: `InvalidData`, which the
+        // caller quarantines; I/O errors keep their kind and fail the unit (a rerun retries).
+        let parquet_err = |e: parquet::errors::ParquetError| match e {
+            parquet::errors::ParquetError::External(inner) => {
+                match inner.downcast::<std::io::Error>() {
+                    Ok(io) => *io,
+                    Err(other) => std::io::Error::new(std::io::ErrorKind::InvalidData, other),
+                }
+            }
+            e => std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        };
+        // The arrow schema a writer embeds is not needed (columns are found by name and cast),
+        // and arrow-ipc 57 panics on some damaged ones (fuzz/): read the Parquet schema only.
+        let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ParquetRecordBatchReaderBuilder::try_new_with_options(f, options)
+                .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
+        }))
+        .map_err(|p| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("the Parquet decoder failed: {}", panic_message(p.as_ref())),
+            )
+        })?;
+        let reader = opened.map_err(parquet_err)?;
         Ok(ParquetDocs {
             file,
             cfg,
@@ -275,7 +326,15 @@ impl Iterator for ParquetDocs {
             self.batch = None;
             self.row_in_batch = 0;
             let reader = self.reader.as_mut()?;
-            match reader.next() {
+            // The parquet and arrow crates panic on some damaged files; a panic here must not
+            // take the run down with it.
+            let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.next()))
+                .unwrap_or_else(|p| {
+                    Some(Err(arrow_schema::ArrowError::ExternalError(
+                        format!("the Parquet decoder failed: {}", panic_message(p.as_ref())).into(),
+                    )))
+                });
+            match next {
                 None => {
                     self.reader = None;
                     return None;

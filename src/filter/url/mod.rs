@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use self::hashset::{key_hash, HashedSet};
 use self::parse::{normalize_domain_entry, normalize_url_entry, parse_doc_url};
 use self::words::{UrlWords, WordLists};
-use super::lists::{for_each_entry, list_name, resolve, BadLines, ListError};
+use super::lists::{for_each_entry, list_name, resolve, text_entry, BadLines, ListError};
 use super::{BuildCtx, DocFilter};
 use crate::config::ConfigProblem;
 use crate::doc::{Doc, Verdict};
@@ -443,16 +443,17 @@ fn load_list(path: &Path, kind: Kind) -> Result<LoadedPair, ListError> {
     let mut bad = BadLines::default();
     let mut scratch = Vec::with_capacity(256);
     for_each_entry(path, |line, e| {
+        if let Err(m) = text_entry(e) {
+            bad.push(line, m);
+            return;
+        }
         let is_url = match kind {
             Kind::Domains => false,
             Kind::Urls => true,
             Kind::Mixed => e.contains(&b'/'),
         };
         if is_url {
-            match std::str::from_utf8(e)
-                .map_err(|_| "not UTF-8".to_string())
-                .and_then(normalize_url_entry)
-            {
+            match text_entry(e).and_then(normalize_url_entry) {
                 Ok(k) => urls.push(key_hash(k.as_bytes())),
                 Err(m) => bad.push(line, m),
             }

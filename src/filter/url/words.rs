@@ -18,7 +18,7 @@ use std::path::Path;
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::doc::Verdict;
-use crate::filter::lists::{for_each_entry, ListError};
+use crate::filter::lists::{for_each_entry, text_entry, BadLines, ListError};
 
 /// FineWeb's lists, as shipped in datatrove 0.10.1 (`lists/fineweb_url/`, see its manifest).
 pub const BUILTIN_BANNED_WORDS: &str = include_str!("../../../lists/fineweb_url/banned_words.txt");
@@ -81,12 +81,17 @@ impl WordLists {
 
     /// Add the entries of a file to `which` list.
     pub fn read_file(into: &mut Vec<String>, path: &Path) -> Result<(), ListError> {
-        for_each_entry(path, |_, e| {
-            let w = normalize(e);
-            if !w.is_empty() {
-                into.push(w);
+        let mut bad = BadLines::default();
+        for_each_entry(path, |line, e| match text_entry(e) {
+            Ok(_) => {
+                let w = normalize(e);
+                if !w.is_empty() {
+                    into.push(w);
+                }
             }
-        })
+            Err(m) => bad.push(line, m),
+        })?;
+        bad.finish(path)
     }
 }
 

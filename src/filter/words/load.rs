@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::filter::lists::{for_each_entry, ListError};
+use crate::filter::lists::{for_each_entry, text_entry, BadLines, ListError};
 
 /// Entries per canonical language tag, with the files they came from.
 #[derive(Debug, Default)]
@@ -85,9 +85,12 @@ pub fn load_source(path: &Path) -> Result<Source, ListError> {
         if json {
             read_json(&file, entries)?;
         } else {
-            for_each_entry(&file, |_, e| {
-                entries.push(String::from_utf8_lossy(e).into_owned())
+            let mut bad = BadLines::default();
+            for_each_entry(&file, |line, e| match text_entry(e) {
+                Ok(w) => entries.push(w.to_string()),
+                Err(m) => bad.push(line, m),
             })?;
+            bad.finish(&file)?;
         }
         out.files.entry(tag).or_default().push(file);
     }
@@ -106,6 +109,15 @@ fn read_json(path: &Path, into: &mut Vec<String>) -> Result<(), ListError> {
         path: path.to_path_buf(),
         message: format!("expected a JSON array of strings: {e}"),
     })?;
+    // JSON strings are UTF-8 already, but may spell out a NUL or another control character.
+    for (i, w) in words.iter().enumerate() {
+        if let Err(m) = text_entry(w.as_bytes()) {
+            return Err(ListError::Format {
+                path: path.to_path_buf(),
+                message: format!("array item {}: {m}", i + 1),
+            });
+        }
+    }
     into.extend(
         words
             .into_iter()
