@@ -7,8 +7,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use rayon::prelude::*;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use sha2::Digest;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use crate::filter::lid::{script_checked, tag_of_label, Identifier};
 
@@ -139,28 +142,36 @@ pub fn run(args: LidArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The fields of one input object, values left as they are (only the text is decoded).
+#[derive(serde::Deserialize)]
+struct Fields<'a>(#[serde(borrow)] BTreeMap<Cow<'a, str>, &'a RawValue>);
+
+/// Fields `tamis lid` writes.
+const OUTPUT_FIELDS: [&str; 4] = ["lang", "lang_label", "lang_score", "lang_top_k"];
+
 fn label_line(id: &Identifier, line: &str, args: &LidArgs) -> Result<String, String> {
     let line = line.trim_end_matches(['\n', '\r']);
     if line.trim().is_empty() {
         return Err(String::new());
     }
-    let mut v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
-    let obj = v.as_object_mut().ok_or("not a JSON object")?;
-    let text = match obj.get(&args.field) {
-        Some(Value::String(s)) => s.clone(),
-        _ => return Err(format!("no string field {:?}", args.field)),
-    };
-    let (tag, label, prob) = if args.model.is_some() {
-        let p = id.main().predict(&text, args.top_k.max(1), 0.0);
-        if args.top_k > 0 {
-            let top: Vec<Value> = p
-                .iter()
-                .map(|x| serde_json::json!([x.label, short(x.prob)]))
-                .collect();
-            obj.insert("lang_top_k".into(), Value::Array(top));
+    let fields: Fields = serde_json::from_str(line).map_err(|e| {
+        if line.trim_start().starts_with('{') {
+            format!("not JSON: {e}")
+        } else {
+            "not a JSON object".to_string()
         }
+    })?;
+    let text: Cow<str> = fields
+        .0
+        .get(args.field.as_str())
+        .and_then(|raw| serde_json::from_str(raw.get()).ok())
+        .ok_or_else(|| format!("no string field {:?}", args.field))?;
+    let (top, tag, label, prob) = if args.model.is_some() {
+        let p = id.main().predict(&text, args.top_k.max(1), 0.0);
+        let top = (args.top_k > 0).then(|| top_k(&p));
         match p.first() {
             Some(x) => (
+                top,
                 script_checked(tag_of_label(x.label), &text),
                 x.label.to_string(),
                 x.prob,
@@ -168,26 +179,54 @@ fn label_line(id: &Identifier, line: &str, args: &LidArgs) -> Result<String, Str
             None => return Err("the model gave no label".into()),
         }
     } else {
-        if args.top_k > 0 {
-            let p = id.main().predict(&text, args.top_k, 0.0);
-            let top: Vec<Value> = p
-                .iter()
-                .map(|x| serde_json::json!([x.label, short(x.prob)]))
-                .collect();
-            obj.insert("lang_top_k".into(), Value::Array(top));
-        }
+        let top = (args.top_k > 0).then(|| top_k(&id.main().predict(&text, args.top_k, 0.0)));
         match id.identify(&text) {
-            Some(g) => (g.tag, g.label, g.score),
+            Some(g) => (top, g.tag, g.label, g.score),
             None => return Err("the model gave no label".into()),
         }
     };
-    obj.insert("lang".into(), Value::String(tag));
-    obj.insert("lang_label".into(), Value::String(label));
-    obj.insert("lang_score".into(), serde_json::json!(short(prob)));
-    Ok(v.to_string())
+    let mut added = serde_json::Map::new();
+    if let Some(t) = top {
+        added.insert("lang_top_k".into(), t);
+    }
+    added.insert("lang".into(), Value::String(tag));
+    added.insert("lang_label".into(), Value::String(label));
+    added.insert("lang_score".into(), serde_json::json!(short(prob)));
+    if fields.0.keys().any(|k| OUTPUT_FIELDS.contains(&k.as_ref())) {
+        // The input has some of our fields already: rebuild the object, ours replacing theirs.
+        let mut v: serde_json::Map<String, Value> =
+            serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+        for k in OUTPUT_FIELDS {
+            v.remove(k);
+        }
+        v.extend(added);
+        return Ok(Value::Object(v).to_string());
+    }
+    // The input line as it is, our fields appended: no re-encoding of the (long) text.
+    let body = line.trim_end();
+    let body = body[..body.len() - 1].trim_end(); // without its closing brace
+    let mut out = String::with_capacity(body.len() + 96);
+    out.push_str(body);
+    for (i, (k, v)) in added.iter().enumerate() {
+        if i > 0 || !fields.0.is_empty() {
+            out.push(',');
+        }
+        out.push_str(&Value::String(k.clone()).to_string());
+        out.push(':');
+        out.push_str(&v.to_string());
+    }
+    out.push('}');
+    Ok(out)
 }
 
-/// An f32 as the f64 with the same shortest decimal form (0.62305528, not 0.6230552792549133).
+fn top_k(p: &[tamis_fasttext::Prediction<'_>]) -> Value {
+    Value::Array(
+        p.iter()
+            .map(|x| serde_json::json!([x.label, short(x.prob)]))
+            .collect(),
+    )
+}
+
 fn short(x: f32) -> f64 {
     format!("{x}").parse().unwrap_or(x as f64)
 }

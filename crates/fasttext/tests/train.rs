@@ -178,7 +178,11 @@ fn alternating_models_on_one_thread_gives_each_its_own_answers() {
     for (i, (_, line)) in test.iter().enumerate() {
         for (m, want) in [(&a, &want_a), (&b, &want_b)] {
             let p = m.predict(line, 1, 0.0);
-            assert_eq!((p[0].label.to_string(), p[0].prob), want[i].clone(), "{line}");
+            assert_eq!(
+                (p[0].label.to_string(), p[0].prob),
+                want[i].clone(),
+                "{line}"
+            );
         }
     }
 }
