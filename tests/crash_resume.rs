@@ -85,27 +85,16 @@ fn snapshot(root: &Path) -> Snapshot {
         markers: BTreeSet::new(),
         temps: Vec::new(),
     };
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            if name.starts_with('.') && name.ends_with(".tmp") {
-                s.temps.push(rel);
-            } else if rel.starts_with("_tasks/") {
-                s.markers.insert(rel);
-            } else {
-                let bytes = std::fs::read(&p).unwrap();
-                s.files.insert(rel, bytes);
-            }
+    for p in common::files_below(root) {
+        let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.ends_with(".tmp") {
+            s.temps.push(rel);
+        } else if rel.starts_with("_tasks/") {
+            s.markers.insert(rel);
+        } else {
+            let bytes = std::fs::read(&p).unwrap();
+            s.files.insert(rel, bytes);
         }
     }
     s

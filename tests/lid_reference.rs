@@ -51,18 +51,7 @@ fn labels_and_scores_match_the_reference_cli_on_unseen_documents() {
     let Some(cli) = reference_cli() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let gen = tmp.path().join("gen");
-    common::tamis_ok(&[
-        "bench",
-        "gen",
-        "-o",
-        gen.to_str().unwrap(),
-        "--mb",
-        "3",
-        "--seed",
-        "2026",
-        "--shared",
-        common::shared_data().to_str().unwrap(),
-    ]);
+    common::bench_gen(&gen, 3, 2026, &[]);
     let mut texts: Vec<String> = gz_json_lines(&gen.join("part-00000.jsonl.gz"))
         .iter()
         .map(|v| v["text"].as_str().unwrap().to_string())

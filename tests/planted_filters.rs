@@ -112,20 +112,7 @@ fn every_planted_document_is_dropped_with_its_reason_and_nothing_else() {
     let shared = common::shared_data();
     let tmp = tempfile::tempdir().unwrap();
     let gen = tmp.path().join("gen");
-    common::tamis_ok(&[
-        "bench",
-        "gen",
-        "-o",
-        gen.to_str().unwrap(),
-        "--mb",
-        "4",
-        "--seed",
-        "11",
-        "--shared",
-        shared.to_str().unwrap(),
-        "--banned-share",
-        "0.05",
-    ]);
+    common::bench_gen(&gen, 4, 11, &["--banned-share", "0.05"]);
     let docs = read_generated(&gen);
 
     let languages: Vec<String> = tamis::lang::BLOOM_LANGUAGES

@@ -49,23 +49,53 @@ pub fn tree(root: &Path, subs: &[&str]) -> BTreeMap<String, Vec<u8>> {
             out.insert(sub.to_string(), std::fs::read(&base).unwrap());
             continue;
         }
-        let mut stack = vec![base.clone()];
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for e in entries.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                    out.insert(rel, std::fs::read(&p).unwrap());
-                }
-            }
+        for p in files_below(&base) {
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            out.insert(rel, std::fs::read(&p).unwrap());
         }
     }
     out
+}
+
+/// Every file below `dir` (any depth, unsorted); a missing folder has none.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    files
+}
+
+/// `tamis bench gen` into `out`: a crawl-like corpus from the shared real data, `extra` flags
+/// after the size and seed.
+pub fn bench_gen(out: &Path, mb: u32, seed: u32, extra: &[&str]) {
+    let (mb, seed) = (mb.to_string(), seed.to_string());
+    let shared = shared_data();
+    let mut args = vec![
+        "bench",
+        "gen",
+        "-o",
+        out.to_str().unwrap(),
+        "--mb",
+        &mb,
+        "--seed",
+        &seed,
+        "--shared",
+        shared.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    tamis_ok(&args);
 }
 
 /// Assert two trees are identical, naming the first difference.
