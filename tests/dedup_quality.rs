@@ -9,26 +9,13 @@ mod common;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use tamis::bench::gen::Rng;
 use tamis::config::{FormatName, InputConfig, InputKind, ReadConfig};
 use tamis::dedup::normalize::{normalise, shingle_hashes, token_hashes};
 use tamis::dedup::{run_dedup, DedupConfig, UnitInput};
 use tamis::out::OutDir;
 use tamis::read::expand_inputs;
 use tamis::read::fields::FieldsSpec;
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 fn edit(lines: &[String], kind: usize, rng: &mut Rng) -> Vec<String> {
     let mut l = lines.to_vec();
@@ -106,7 +93,7 @@ fn precision_and_recall_by_jaccard_band_on_real_text() {
         "UDHR files missing in {}",
         udhr.display()
     );
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     // (id, text)
     let mut docs: Vec<(String, String)> = Vec::new();
     for path in &names {

@@ -14,7 +14,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
@@ -36,13 +36,12 @@ fn reference_cli() -> Option<&'static str> {
     Some("fasttext")
 }
 
+/// The JSON objects of a gzip JSON-lines file; a damaged line (the quickstart sample has one on
+/// purpose) is no text to compare.
 fn gz_json_lines(path: &std::path::Path) -> Vec<Value> {
-    let f = std::fs::File::open(path).unwrap();
-    BufReader::new(flate2::read::MultiGzDecoder::new(f))
-        .lines()
-        .map_while(Result::ok)
-        // The quickstart sample has a damaged line on purpose: not a text to compare.
-        .filter_map(|l| serde_json::from_str(&l).ok())
+    common::gz_lines(path)
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
         .collect()
 }
 

@@ -19,7 +19,6 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use serde_json::Value;
@@ -36,10 +35,9 @@ struct Planted {
 
 fn read_generated(dir: &Path) -> BTreeMap<String, Planted> {
     let mut docs = BTreeMap::new();
-    for shard in parquet_or_gz(dir) {
-        let f = std::fs::File::open(&shard).unwrap();
-        for line in BufReader::new(flate2::read::MultiGzDecoder::new(f)).lines() {
-            let v: Value = serde_json::from_str(&line.unwrap()).unwrap();
+    for shard in gz_shards(dir) {
+        for line in common::gz_lines(&shard) {
+            let v: Value = serde_json::from_str(&line).unwrap();
             docs.insert(
                 v["id"].as_str().unwrap().to_string(),
                 Planted {
@@ -71,7 +69,7 @@ fn read_generated(dir: &Path) -> BTreeMap<String, Planted> {
     docs
 }
 
-fn parquet_or_gz(dir: &Path) -> Vec<std::path::PathBuf> {
+fn gz_shards(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut v: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .flatten()

@@ -1,6 +1,5 @@
 //! `tamis tokenizer train` and `tamis tokenizer fertility`.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -8,7 +7,6 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use crate::config::{FormatName, InputConfig, InputKind, ReadConfig};
-use crate::out::AtomicFile;
 use crate::read::fields::FieldsSpec;
 use crate::read::{expand_inputs, InputFile};
 use crate::tokenize::fertility::Fertility;
@@ -190,10 +188,7 @@ fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
     let json = pool.install(|| train_bpe(&sample, &cfg))?;
     // Check that it loads and names its end-of-document token before writing it.
     let tok = Tokenizer::from_hf_json(json.as_bytes(), "trained", None)?;
-    let mut f = AtomicFile::create(&args.output)
-        .with_context(|| format!("create {}", args.output.display()))?;
-    f.write_all(json.as_bytes())
-        .and_then(|_| f.finish())
+    crate::out::write_atomic(&args.output, json.as_bytes())
         .with_context(|| format!("write {}", args.output.display()))?;
     print!(
         "Trained a byte-level BPE tokenizer of {} ids (end-of-document {:?} = {}) on {} bytes of {} documents read from {} files; sample per group:\n\n{}",
@@ -270,13 +265,8 @@ fn fertility(args: FertilityArgs) -> anyhow::Result<ExitCode> {
     md += &table.markdown();
     match &args.output {
         None => print!("{md}"),
-        Some(path) => {
-            let mut f =
-                AtomicFile::create(path).with_context(|| format!("create {}", path.display()))?;
-            f.write_all(md.as_bytes())
-                .and_then(|_| f.finish())
-                .with_context(|| format!("write {}", path.display()))?;
-        }
+        Some(path) => crate::out::write_atomic(path, md.as_bytes())
+            .with_context(|| format!("write {}", path.display()))?,
     }
     for t in &toks {
         if t.fallbacks() > 0 {

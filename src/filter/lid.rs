@@ -80,8 +80,10 @@ pub fn script_checked(tag: String, text: &str) -> String {
 
 /// Labels of a supplement that defer to the main model.
 fn is_other(label: &str) -> bool {
-    let l = label.trim_start_matches("__label__");
-    matches!(l, "other" | "und" | "zxx") || l.starts_with("other_")
+    matches!(
+        label.trim_start_matches("__label__"),
+        "other" | "und" | "zxx"
+    )
 }
 
 /// The main model and its optional supplement.
@@ -89,6 +91,9 @@ pub struct Identifier {
     main: Model,
     supplement: Option<Model>,
     supplement_min_score: f32,
+    /// The canonical tag of each label, by label index: mapped once at load, not per document.
+    main_tags: Vec<String>,
+    supplement_tags: Vec<String>,
 }
 
 impl Identifier {
@@ -103,16 +108,19 @@ impl Identifier {
             Some(p) => Some(Model::load(p).map_err(|e| format!("{}: {e}", p.display()))?),
             None => None,
         };
-        Ok(Identifier {
+        Ok(Identifier::from_parts(
             main,
             supplement,
             supplement_min_score,
-        })
+        ))
     }
 
     /// From loaded models.
     pub fn from_parts(main: Model, supplement: Option<Model>, supplement_min_score: f32) -> Self {
+        let tags = |m: &Model| m.labels().iter().map(|l| tag_of_label(l)).collect();
         Identifier {
+            main_tags: tags(&main),
+            supplement_tags: supplement.as_ref().map(tags).unwrap_or_default(),
             main,
             supplement,
             supplement_min_score,
@@ -127,7 +135,7 @@ impl Identifier {
     /// The main model's best guess alone.
     pub fn identify_main(&self, text: &str) -> Option<Guess> {
         self.main.predict(text, 1, 0.0).first().map(|p| Guess {
-            tag: script_checked(tag_of_label(p.label), text),
+            tag: script_checked(self.main_tags[p.index].clone(), text),
             label: p.label.to_string(),
             score: p.prob,
             from_supplement: false,
@@ -140,7 +148,7 @@ impl Identifier {
             if let Some(p) = sup.predict(text, 1, 0.0).first() {
                 if !is_other(p.label) && p.prob >= self.supplement_min_score {
                     return Some(Guess {
-                        tag: tag_of_label(p.label),
+                        tag: self.supplement_tags[p.index].clone(),
                         label: p.label.to_string(),
                         score: p.prob,
                         from_supplement: true,
@@ -347,15 +355,15 @@ impl DocFilter for LidFilter {
 mod tests {
     #[test]
     fn deferring_labels() {
-        for l in [
-            "__label__other",
-            "__label__und",
-            "other_eng_Latn",
-            "__label__other_ss",
-        ] {
+        for l in ["__label__other", "__label__und", "__label__zxx", "other"] {
             assert!(super::is_other(l), "{l}");
         }
-        for l in ["__label__zul_Latn", "__label__en", "otherwise"] {
+        for l in [
+            "__label__zul_Latn",
+            "__label__en",
+            "otherwise",
+            "__label__other_ss",
+        ] {
             assert!(!super::is_other(l), "{l}");
         }
     }

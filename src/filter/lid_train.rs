@@ -39,9 +39,6 @@ pub struct TrainingSet {
     pub repeat: usize,
     /// At most this many lines of each other language are trained on (0: all).
     pub other_cap: usize,
-    /// Give each other language its own deferring label (`__label__other_eng_Latn`) instead of
-    /// one `other` class.
-    pub other_per_language: bool,
     /// Text of other languages (the `other` class), by canonical tag (`und` when unknown).
     pub other: BTreeMap<String, Vec<String>>,
 }
@@ -94,19 +91,13 @@ fn clean_line(l: &str) -> String {
         .join(" ")
 }
 
+/// A file's bytes, gunzipped when it is gzip (the list files' reader).
 fn read_maybe_gz(path: &Path) -> anyhow::Result<Vec<u8>> {
-    let mut raw = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut raw))
+    let mut out = Vec::new();
+    super::lists::open(path)?
+        .read_to_end(&mut out)
         .with_context(|| format!("reading {}", path.display()))?;
-    if path.extension().is_some_and(|e| e == "gz") {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .with_context(|| format!("decompressing {}", path.display()))?;
-        return Ok(out);
-    }
-    Ok(raw)
+    Ok(out)
 }
 
 /// The canonical tag a text file stands for: its name without `.txt` (`zu.txt`, `zul_Latn.txt`).
@@ -240,13 +231,8 @@ impl TrainingSet {
             } else {
                 self.other_cap
             };
-            let label = if self.other_per_language {
-                format!("{OTHER_LABEL}_{tag}")
-            } else {
-                OTHER_LABEL.to_string()
-            };
             for l in ls.iter().take(cap) {
-                lines.push(format!("{label} {l}"));
+                lines.push(format!("{OTHER_LABEL} {l}"));
             }
         }
         shuffle(&mut lines, seed);
@@ -274,19 +260,11 @@ fn is_tsv(path: &Path) -> bool {
     name.ends_with(".tsv") || name.ends_with(".tsv.gz")
 }
 
-/// Fisher–Yates with splitmix64: the same order for the same seed on every machine.
+/// Fisher–Yates on the project's SplitMix64: the same order for the same seed on every machine.
 fn shuffle<T>(items: &mut [T], seed: u64) {
-    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
+    let mut rng = crate::bench::gen::Rng::new(seed ^ 0x9E37_79B9_7F4A_7C15);
     for i in (1..items.len()).rev() {
-        let j = (next() % (i as u64 + 1)) as usize;
-        items.swap(i, j);
+        items.swap(i, rng.below(i + 1));
     }
 }
 
@@ -506,7 +484,7 @@ pub fn report_markdown(
             .filter(|(t, s)| filter(t) && s.paragraphs > 0)
             .map(|(_, s)| f(s))
             .collect();
-        (ratio_f(v.iter().sum(), v.len()), v.len())
+        (mean(&v), v.len())
     };
     let is_bloom = |t: &str| bloom.contains(&t);
     let (m_comb, n_bloom) = macro_of(&is_bloom, &|s| s.combined_accuracy());
@@ -582,11 +560,11 @@ pub fn report_markdown(
     out
 }
 
-fn ratio_f(sum: f64, n: usize) -> f64 {
-    if n == 0 {
+fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
         0.0
     } else {
-        sum / n as f64
+        v.iter().sum::<f64>() / v.len() as f64
     }
 }
 
@@ -626,10 +604,6 @@ pub struct Recipe {
     /// At most this many lines of each other language go into the `other` class (0: all).
     #[serde(default)]
     pub other_lines_per_language: usize,
-    /// One deferring label per other language (`other_eng_Latn`, …) rather than one `other`
-    /// class: a single class that big learns to claim any text with unknown words.
-    #[serde(default)]
-    pub other_per_language: bool,
     /// fastText options.
     #[serde(default)]
     pub train: RecipeOptions,
@@ -752,7 +726,6 @@ impl Recipe {
         }
         set.repeat = self.repeat_languages;
         set.other_cap = self.other_lines_per_language;
-        set.other_per_language = self.other_per_language;
         Ok(set)
     }
 

@@ -96,13 +96,8 @@ impl AtomicFile {
     }
 }
 
-/// Writes `bytes` to `target` atomically (temp file in the same folder, fsync, rename), creating
-/// the parent folder.
+/// Writes `bytes` to `target` atomically (temp file in the same folder, fsync, rename).
 pub fn write_atomic(target: impl Into<PathBuf>, bytes: &[u8]) -> io::Result<()> {
-    let target = target.into();
-    if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
     let mut f = AtomicFile::create(target)?;
     f.write_all(bytes)?;
     f.finish()

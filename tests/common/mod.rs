@@ -107,3 +107,13 @@ pub fn assert_same_tree(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<
         assert!(v == &b[k], "{k} differs");
     }
 }
+
+/// The lines of a gzip file.
+pub fn gz_lines(path: &Path) -> Vec<String> {
+    use std::io::BufRead;
+    let f = std::fs::File::open(path).unwrap();
+    std::io::BufReader::new(flate2::read::MultiGzDecoder::new(f))
+        .lines()
+        .map(Result::unwrap)
+        .collect()
+}
