@@ -3,42 +3,15 @@
 //! keys. Reported in bytes of text per second on one core. datatrove's MinHash signature step
 //! takes ≈10 ms per 1.4 KB document here (spaCy tokenisation dominating).
 
-use std::path::PathBuf;
+mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tamis::dedup::minhash::MinHasher;
 use tamis::dedup::normalize::{normalise, shingle_hashes, token_hashes};
 use tamis::dedup::DedupConfig;
 
-fn documents() -> Vec<String> {
-    let dir = std::env::var_os("TAMIS_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")))
-        .join("udhr");
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("udhr folder")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .collect();
-    names.sort();
-    let mut docs = Vec::new();
-    for p in names {
-        let text = std::fs::read_to_string(p).expect("udhr file");
-        let mut doc = String::new();
-        for line in text.lines() {
-            doc.push_str(line);
-            doc.push('\n');
-            if doc.len() >= 1400 {
-                docs.push(std::mem::take(&mut doc));
-            }
-        }
-    }
-    docs
-}
-
 fn signatures(c: &mut Criterion) {
-    let docs = documents();
+    let docs = common::udhr_documents();
     let bytes: usize = docs.iter().map(String::len).sum();
     let cfg = DedupConfig::default();
     let hasher = MinHasher::new(cfg.seed, cfg.bands, cfg.rows);

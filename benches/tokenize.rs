@@ -18,41 +18,14 @@
 //! o200k/cl100k); MegatronWriter int32 ≈ 12.5 M tokens/s ≈ 50 MB/s including fsync and rename.
 
 use std::io::Read;
-use std::path::PathBuf;
 
+mod common;
+
+use common::shared_data;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use rayon::prelude::*;
 use tamis::out::OutDir;
 use tamis::tokenize::{DType, MegatronWriter, TiktokenEncoding, Tokenizer};
-
-fn shared_data() -> PathBuf {
-    std::env::var_os("TAMIS_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")))
-}
-
-fn documents() -> Vec<String> {
-    let dir = shared_data().join("udhr");
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("udhr folder")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .collect();
-    names.sort();
-    let mut docs = Vec::new();
-    for p in names {
-        let text = std::fs::read_to_string(p).expect("udhr file");
-        let mut doc = String::new();
-        for line in text.lines() {
-            doc.push_str(line);
-            doc.push('\n');
-            if doc.len() >= 1400 {
-                docs.push(std::mem::take(&mut doc));
-            }
-        }
-    }
-    docs
-}
 
 /// The o200k tokenizer.json, decompressed into a temporary directory as a user would have it.
 fn o200k_hf(dir: &std::path::Path) -> Tokenizer {
@@ -67,7 +40,7 @@ fn o200k_hf(dir: &std::path::Path) -> Tokenizer {
 }
 
 fn tokenize(c: &mut Criterion) {
-    let docs = documents();
+    let docs = common::udhr_documents();
     let bytes: u64 = docs.iter().map(|d| d.len() as u64).sum();
     let tmp = tempfile::tempdir().expect("tempdir");
     let hf = o200k_hf(tmp.path());
@@ -100,6 +73,25 @@ fn tokenize(c: &mut Criterion) {
         }
         g.finish();
     }
+
+    // Scaling across cores: the same documents through tiktoken on rayon pools of 1 and 2
+    // threads (documents are independent, as the units of the tokens stage are).
+    let mut g = c.benchmark_group("encode_threads");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(tokens));
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        g.bench_function(BenchmarkId::from_parameter(threads), |b| {
+            b.iter(|| {
+                let n: usize = pool.install(|| docs.par_iter().map(|d| tk.encode(d).len()).sum());
+                assert_eq!(n as u64, tokens);
+            })
+        });
+    }
+    g.finish();
 
     let mut g = c.benchmark_group("megatron");
     g.sample_size(10);

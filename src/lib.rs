@@ -2,7 +2,7 @@
 //!
 //! Data flows one way, and the modules follow it:
 //! [`read`] → [`filter`] → dedup → order → weight → tokenize → release.
-//! [`doc`], [`config`] and [`out`] are shared by every stage; [`exec`] cuts stages into tasks
+//! [`doc`], [`config`] and [`out`] are shared by every stage, [`extsort`] by the global ones; [`exec`] cuts stages into tasks
 //! and runs them; [`cli`] is the command line.
 #![warn(missing_docs)]
 
@@ -12,6 +12,7 @@ pub mod config;
 pub mod dedup;
 pub mod doc;
 pub mod exec;
+pub mod extsort;
 pub mod filter;
 pub mod lang;
 pub mod order;

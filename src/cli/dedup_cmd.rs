@@ -49,6 +49,11 @@ pub struct DedupArgs {
     /// documents it considered are removed with reason previous_release.
     #[arg(long, value_name = "DIR")]
     pub previous: Vec<PathBuf>,
+    /// Memory for each signature task's band-key buffers and for each sort of the clustering
+    /// step, in MiB; past it they spill sorted runs to disk (the clustering step holds 12 bytes
+    /// per document in memory only while they fit in it).
+    #[arg(long, default_value_t = DedupConfig::default().max_memory_mb)]
+    pub max_memory_mb: usize,
     /// Worker threads (0 = all cores).
     #[arg(long, short = 'j', default_value_t = 0)]
     pub threads: usize,
@@ -101,6 +106,7 @@ pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
             SurvivorArg::Id => Survivor::Id,
         },
         previous: args.previous.clone(),
+        max_memory_mb: args.max_memory_mb,
         ..DedupConfig::default()
     };
     let problems = cfg.problems();

@@ -7,13 +7,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use rayon::prelude::*;
-use serde_json::value::RawValue;
 use serde_json::Value;
 use sha2::Digest;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
-use crate::filter::lid::{script_checked, tag_of_label, Identifier};
+use crate::filter::lid::Identifier;
 
 /// Label JSON-lines documents with their language: reads documents with a text field on stdin,
 /// writes them back on stdout with `lang` (canonical tag, e.g. fra_Latn), `lang_label` (the
@@ -73,6 +71,12 @@ struct TrainArgs {
 }
 
 const BATCH_LINES: usize = 4096;
+/// Lines per parallel work item: one output buffer each, so short texts do not pay for an
+/// allocation per line.
+const CHUNK_LINES: usize = 64;
+
+/// The output of a chunk of lines, and the errors of its bad lines (index in the chunk).
+type LabelledChunk = (Vec<u8>, Vec<(usize, String)>);
 
 /// `tamis lid`.
 pub fn run(args: LidArgs) -> anyhow::Result<ExitCode> {
@@ -100,39 +104,51 @@ pub fn run(args: LidArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
     let mut line_no = 0usize;
     let mut bad = 0usize;
-    let mut batch: Vec<String> = Vec::with_capacity(BATCH_LINES);
+    // One buffer of whole lines per batch; lines are ranges into it.
+    let mut batch: Vec<u8> = Vec::with_capacity(1 << 20);
+    let mut lines: Vec<std::ops::Range<usize>> = Vec::with_capacity(BATCH_LINES);
     loop {
         batch.clear();
-        for _ in 0..BATCH_LINES {
-            let mut line = String::new();
-            if input.read_line(&mut line)? == 0 {
+        lines.clear();
+        while lines.len() < BATCH_LINES {
+            let start = batch.len();
+            if input.read_until(b'\n', &mut batch)? == 0 {
                 break;
             }
-            batch.push(line);
+            lines.push(start..batch.len());
         }
-        if batch.is_empty() {
+        if lines.is_empty() {
             break;
         }
-        let results: Vec<Result<String, String>> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|line| label_line(&id, line, &args))
+        let chunks: Vec<LabelledChunk> = pool.install(|| {
+            lines
+                .par_chunks(CHUNK_LINES)
+                .map(|chunk| {
+                    let mut text = Vec::with_capacity(chunk.iter().map(|r| r.len() + 80).sum());
+                    let mut errors = Vec::new();
+                    for (i, r) in chunk.iter().enumerate() {
+                        let line = &batch[r.clone()];
+                        let result = std::str::from_utf8(line)
+                            .map_err(|e| format!("not UTF-8: {e}"))
+                            .and_then(|line| label_line(&id, line, &args, &mut text));
+                        match result {
+                            Ok(()) => text.push(b'\n'),
+                            Err(e) if e.is_empty() => {} // blank line
+                            Err(e) => errors.push((i, e)),
+                        }
+                    }
+                    (text, errors)
+                })
                 .collect()
         });
-        for r in results {
-            line_no += 1;
-            match r {
-                Ok(s) => {
-                    out.write_all(s.as_bytes())?;
-                    out.write_all(b"\n")?;
-                }
-                Err(e) if e.is_empty() => {} // blank line
-                Err(e) => {
-                    bad += 1;
-                    eprintln!("tamis lid: line {line_no}: {e}");
-                }
+        for (c, (text, errors)) in chunks.into_iter().enumerate() {
+            out.write_all(&text)?;
+            for (i, e) in errors {
+                bad += 1;
+                eprintln!("tamis lid: line {}: {e}", line_no + c * CHUNK_LINES + i + 1);
             }
         }
+        line_no += lines.len();
     }
     out.flush()?;
     Ok(if bad > 0 {
@@ -142,81 +158,181 @@ pub fn run(args: LidArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The fields of one input object, values left as they are (only the text is decoded).
-#[derive(serde::Deserialize)]
-struct Fields<'a>(#[serde(borrow)] BTreeMap<Cow<'a, str>, &'a RawValue>);
-
-/// Fields `tamis lid` writes.
+/// Fields `tamis lid` writes, in the order it writes them.
 const OUTPUT_FIELDS: [&str; 4] = ["lang", "lang_label", "lang_score", "lang_top_k"];
 
-fn label_line(id: &Identifier, line: &str, args: &LidArgs) -> Result<String, String> {
+/// What `label_line` needs of an input object, found in one pass without building it: the text
+/// field if it is a string (its last occurrence, as a map would keep; borrowed from the line
+/// unless it has escapes), the number of fields, and whether some of our fields are there
+/// already.
+struct Scanned<'a> {
+    text: Option<Cow<'a, str>>,
+    fields: usize,
+    has_ours: bool,
+}
+
+struct ScanVisitor<'f>(&'f str);
+
+impl<'de> serde::de::Visitor<'de> for ScanVisitor<'_> {
+    type Value = Scanned<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Scanned<'de>, A::Error> {
+        let mut s = Scanned {
+            text: None,
+            fields: 0,
+            has_ours: false,
+        };
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            s.fields += 1;
+            match key.0 {
+                Some(k) if k == self.0 => s.text = map.next_value::<Text<'de>>()?.0,
+                Some(k) => {
+                    s.has_ours |= OUTPUT_FIELDS.contains(&k.as_ref());
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(s)
+    }
+}
+
+/// A JSON value that is kept if it is a string (borrowed unless it has escapes) and skipped
+/// otherwise.
+struct Text<'a>(Option<Cow<'a, str>>);
+
+impl<'de> serde::Deserialize<'de> for Text<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess};
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Owned(v))))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Text<'de>, E> {
+                Ok(Text(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Text<'de>, E> {
+                Ok(Text(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Text<'de>, E> {
+                Ok(Text(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Text<'de>, E> {
+                Ok(Text(None))
+            }
+            fn visit_unit<E>(self) -> Result<Text<'de>, E> {
+                Ok(Text(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text<'de>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Text(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text<'de>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Text(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn scan<'a>(line: &'a str, field: &str) -> serde_json::Result<Scanned<'a>> {
+    use serde::Deserializer;
+    let mut de = serde_json::Deserializer::from_str(line);
+    let s = (&mut de).deserialize_map(ScanVisitor(field))?;
+    de.end()?;
+    Ok(s)
+}
+
+/// Append the labelled line (without its newline) to `out`; `Err("")` for a blank line.
+fn label_line(
+    id: &Identifier,
+    line: &str,
+    args: &LidArgs,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
     let line = line.trim_end_matches(['\n', '\r']);
     if line.trim().is_empty() {
         return Err(String::new());
     }
-    let fields: Fields = serde_json::from_str(line).map_err(|e| {
+    let fields = scan(line, &args.field).map_err(|e| {
         if line.trim_start().starts_with('{') {
             format!("not JSON: {e}")
         } else {
             "not a JSON object".to_string()
         }
     })?;
-    let text: Cow<str> = fields
-        .0
-        .get(args.field.as_str())
-        .and_then(|raw| serde_json::from_str(raw.get()).ok())
+    let text = fields
+        .text
         .ok_or_else(|| format!("no string field {:?}", args.field))?;
-    let (top, tag, label, prob) = if args.model.is_some() {
-        let p = id.main().predict(&text, args.top_k.max(1), 0.0);
-        let top = (args.top_k > 0).then(|| top_k(&p));
-        match p.first() {
-            Some(x) => (
-                top,
-                script_checked(tag_of_label(x.label), &text),
-                x.label.to_string(),
-                x.prob,
-            ),
-            None => return Err("the model gave no label".into()),
-        }
+    let guess = if args.model.is_some() && args.top_k == 0 {
+        id.identify_main(&text).map(|g| (None, g))
+    } else if args.model.is_some() {
+        let p = id.main().predict(&text, args.top_k, 0.0);
+        p.first()
+            .map(|x| (Some(top_k(&p)), id.main_guess(x, &text)))
     } else {
         let top = (args.top_k > 0).then(|| top_k(&id.main().predict(&text, args.top_k, 0.0)));
-        match id.identify(&text) {
-            Some(g) => (top, g.tag, g.label, g.score),
-            None => return Err("the model gave no label".into()),
-        }
+        id.identify(&text).map(|g| (top, g))
     };
-    let mut added = serde_json::Map::new();
-    if let Some(t) = top {
-        added.insert("lang_top_k".into(), t);
-    }
-    added.insert("lang".into(), Value::String(tag));
-    added.insert("lang_label".into(), Value::String(label));
-    added.insert("lang_score".into(), serde_json::json!(short(prob)));
-    if fields.0.keys().any(|k| OUTPUT_FIELDS.contains(&k.as_ref())) {
+    let (top, guess) = guess.ok_or("the model gave no label")?;
+    let (tag, label, prob) = (guess.tag, guess.label, guess.score);
+    let score = serde_json::json!(short(prob));
+    if fields.has_ours {
         // The input has some of our fields already: rebuild the object, ours replacing theirs.
         let mut v: serde_json::Map<String, Value> =
             serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
         for k in OUTPUT_FIELDS {
             v.remove(k);
         }
-        v.extend(added);
-        return Ok(Value::Object(v).to_string());
+        v.insert("lang".into(), Value::String(tag));
+        v.insert("lang_label".into(), Value::String(label));
+        v.insert("lang_score".into(), score);
+        if let Some(t) = top {
+            v.insert("lang_top_k".into(), t);
+        }
+        let json = Value::Object(v).to_string();
+        out.extend_from_slice(json.as_bytes());
+        return Ok(());
     }
     // The input line as it is, our fields appended: no re-encoding of the (long) text.
     let body = line.trim_end();
     let body = body[..body.len() - 1].trim_end(); // without its closing brace
-    let mut out = String::with_capacity(body.len() + 96);
-    out.push_str(body);
-    for (i, (k, v)) in added.iter().enumerate() {
-        if i > 0 || !fields.0.is_empty() {
-            out.push(',');
+    out.extend_from_slice(body.as_bytes());
+    let sep = if fields.fields > 0 { "," } else { "" };
+    let written = (|| -> serde_json::Result<()> {
+        out.extend_from_slice(format!("{sep}\"lang\":").as_bytes());
+        serde_json::to_writer(&mut *out, &tag)?;
+        out.extend_from_slice(b",\"lang_label\":");
+        serde_json::to_writer(&mut *out, &label)?;
+        out.extend_from_slice(b",\"lang_score\":");
+        serde_json::to_writer(&mut *out, &score)?;
+        if let Some(t) = &top {
+            out.extend_from_slice(b",\"lang_top_k\":");
+            serde_json::to_writer(&mut *out, t)?;
         }
-        out.push_str(&Value::String(k.clone()).to_string());
-        out.push(':');
-        out.push_str(&v.to_string());
-    }
-    out.push('}');
-    Ok(out)
+        Ok(())
+    })();
+    written.map_err(|e| format!("writing the output: {e}"))?;
+    out.push(b'}');
+    Ok(())
 }
 
 fn top_k(p: &[tamis_fasttext::Prediction<'_>]) -> Value {

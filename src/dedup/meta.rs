@@ -58,20 +58,38 @@ pub fn meta_rows(path: &Path) -> io::Result<u64> {
     Ok(u64::from_le_bytes(n))
 }
 
-/// Read every row of a unit.
-pub fn read_meta(path: &Path) -> io::Result<Vec<RowMeta>> {
-    let n = meta_rows(path)?;
-    let len = std::fs::metadata(path)?.len();
-    if n > len / 20 {
-        return Err(bad(path, "row count larger than the file"));
+/// The rows of a unit, one at a time (the clustering step walks every unit in bounded memory).
+pub struct MetaReader {
+    input: BufReader<std::fs::File>,
+    left: u64,
+    len: u64,
+    path: std::path::PathBuf,
+}
+
+impl MetaReader {
+    /// Open and check the header.
+    pub fn open(path: &Path) -> io::Result<MetaReader> {
+        let n = meta_rows(path)?;
+        let len = std::fs::metadata(path)?.len();
+        if n > len / 20 {
+            return Err(bad(path, "row count larger than the file"));
+        }
+        let mut input = BufReader::new(std::fs::File::open(path)?);
+        let mut skip = [0u8; 16];
+        input.read_exact(&mut skip)?;
+        Ok(MetaReader {
+            input,
+            left: n,
+            len,
+            path: path.to_path_buf(),
+        })
     }
-    let mut r = BufReader::new(std::fs::File::open(path)?);
-    let mut skip = [0u8; 16];
-    r.read_exact(&mut skip)?;
-    let mut rows = Vec::with_capacity(n as usize);
-    let mut b8 = [0u8; 8];
-    let mut b4 = [0u8; 4];
-    for _ in 0..n {
+
+    fn row(&mut self) -> io::Result<RowMeta> {
+        let path = &self.path;
+        let r = &mut self.input;
+        let mut b8 = [0u8; 8];
+        let mut b4 = [0u8; 4];
         r.read_exact(&mut b8)
             .map_err(|e| bad(path, &e.to_string()))?;
         let date = i64::from_le_bytes(b8);
@@ -81,17 +99,27 @@ pub fn read_meta(path: &Path) -> io::Result<Vec<RowMeta>> {
         r.read_exact(&mut b4)
             .map_err(|e| bad(path, &e.to_string()))?;
         let l = u32::from_le_bytes(b4) as u64;
-        if l > len {
+        if l > self.len {
             return Err(bad(path, "id longer than the file"));
         }
         let mut id = vec![0u8; l as usize];
         r.read_exact(&mut id)
             .map_err(|e| bad(path, &e.to_string()))?;
-        rows.push(RowMeta {
+        Ok(RowMeta {
             date: (date != i64::MIN).then_some(date),
             exact,
             id: String::from_utf8(id).map_err(|_| bad(path, "id is not UTF-8"))?,
-        });
+        })
     }
-    Ok(rows)
+}
+
+impl Iterator for MetaReader {
+    type Item = io::Result<RowMeta>;
+    fn next(&mut self) -> Option<io::Result<RowMeta>> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        Some(self.row())
+    }
 }

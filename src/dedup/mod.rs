@@ -6,12 +6,15 @@
 //!    several runs) and `dedup/meta/part-UUUUU.bin` (date, exact hash and id of each row).
 //! 2. `bucket` (one task per band, plus one for exact duplicates): streaming k-way merge of the
 //!    band's runs; documents sharing a key become edges → `dedup/pairs/band-BB.bin`.
-//! 3. `cluster` (one task, parallel inside): a union-find whose result does not depend on the
-//!    order of edges; the survivor of each cluster is chosen by a rule (default: oldest date,
-//!    then smallest id) → `dedup/decisions/part-UUUUU.jsonl`.
+//! 3. `cluster` (one task, parallel inside): connected components, each labelled by its smallest
+//!    member whatever the order of edges (a union-find while 12 bytes per document fit in
+//!    `max_memory_mb`, else an out-of-core star contraction over external sorts: same result);
+//!    the survivor of each cluster is chosen by a rule (default: oldest date, then smallest id)
+//!    → `dedup/decisions/part-UUUUU.jsonl`. Memory is bounded by the setting, not the corpus.
 //! 4. `apply` (one task per unit): kept documents with `cluster_size`, removed ones to the
 //!    removed log with their survivor's id.
 
+mod cluster;
 mod meta;
 pub mod minhash;
 pub mod normalize;
@@ -72,7 +75,8 @@ pub struct DedupConfig {
     pub exact: bool,
     /// Survivor rule.
     pub survivor: Survivor,
-    /// Memory for band-key buffers per signature task before spilling a sorted run.
+    /// Memory for band-key buffers per signature task before spilling a sorted run, and for each
+    /// sort of the clustering step (which keeps a union-find in memory only while it fits).
     pub max_memory_mb: usize,
     /// Output directories of earlier releases (incremental releases): documents of this run
     /// that are near copies of documents those releases considered are removed with reason

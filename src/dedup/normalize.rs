@@ -76,17 +76,17 @@ fn push_normalised(c: char, out: &mut String) {
 
 /// The normalised text (lower-case, no accents, digits → 0, separators → single spaces).
 pub fn normalise(text: &str) -> String {
-    let mut raw = String::with_capacity(text.len());
+    let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        push_normalised(c, &mut raw);
-    }
-    // Collapse whitespace runs.
-    let mut out = String::with_capacity(raw.len());
-    for tok in raw.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
+        push_normalised(c, &mut out);
+        // One pass: a separator just pushed is dropped at the start and after another one, so
+        // runs collapse to one space (letters, digits and marks are never white space).
+        if out.ends_with(' ') && (out.len() == 1 || out.as_bytes()[out.len() - 2] == b' ') {
+            out.pop();
         }
-        out.push_str(tok);
+    }
+    if out.ends_with(' ') {
+        out.pop();
     }
     out
 }
@@ -155,6 +155,8 @@ mod tests {
             "hello world 0000 ca va"
         );
         assert_eq!(normalise("Ünïcödé"), "unicode");
+        assert_eq!(normalise(" \t\n"), "");
+        assert_eq!(normalise("a\u{3000}\u{a0}b  c\u{2028}"), "a b c");
         // Devanagari vowel signs are marks but stay.
         assert_eq!(normalise("नमस्ते दुनिया"), "नमस्ते दुनिया");
     }

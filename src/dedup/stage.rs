@@ -8,14 +8,12 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
-use super::meta::{meta_rows, read_meta, write_meta, RowMeta};
+use super::cluster::{cluster, Decision};
+use super::meta::{write_meta, RowMeta};
 use super::minhash::MinHasher;
 use super::normalize::{normalise, shingle_hashes, token_hashes};
-use super::records::{
-    doc_ref, merge_sorted_mapped, unit_row, write_records, RecordReader, RecordWriter,
-};
-use super::unionfind::UnionFind;
-use super::{DedupConfig, Scope, Survivor};
+use super::records::{doc_ref, merge_sorted_mapped, unit_row, write_records, RecordWriter};
+use super::{DedupConfig, Scope};
 use crate::config::ReadConfig;
 use crate::doc::{Doc, Removed};
 use crate::out::parquet::{read_docs, DocWriter, RemovedWriter};
@@ -198,7 +196,7 @@ fn signature_unit(
 
 /// Unit field of a document reference for unit `u` of earlier release `r`: the high bit marks
 /// earlier releases, so their documents never collide with this run's units.
-fn previous_unit(r: usize, u: usize) -> u32 {
+pub(super) fn previous_unit(r: usize, u: usize) -> u32 {
     0x8000_0000 | ((r as u32) << 20) | u as u32
 }
 
@@ -253,234 +251,6 @@ fn bucket_space(out: &OutDir, previous: &[PathBuf], space: usize) -> io::Result<
         },
     )?;
     pairs.finish()?;
-    Ok(())
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct Decision {
-    row: u32,
-    cluster_size: u32,
-    /// The survivor's id when this document is removed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    survivor: Option<String>,
-    /// Removed as an exact duplicate of the survivor (same normalised text).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    exact: bool,
-    /// The survivor belongs to this earlier release (the document was released before).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    previous: Option<String>,
-}
-
-/// The ordering key of the survivor rule (smaller wins). Documents of an earlier release come
-/// first whatever the rule: they are already released.
-fn survivor_key(rule: Survivor, previous: bool, m: &RowMeta) -> (bool, i64, String) {
-    let (date, id) = match rule {
-        Survivor::Oldest => (m.date.unwrap_or(i64::MAX), m.id.clone()),
-        Survivor::Newest => (m.date.map(|d| -d).unwrap_or(i64::MAX), m.id.clone()),
-        Survivor::Id => (0, m.id.clone()),
-    };
-    (!previous, date, id)
-}
-
-/// Every unit whose documents take part in the clustering: this run's, then earlier releases'.
-struct Universe {
-    /// (unit field of the doc refs, meta file, earlier release index)
-    units: Vec<(u32, PathBuf, Option<usize>)>,
-    /// Dense offset of each unit's first row, and the total at the end.
-    offsets: Vec<u64>,
-    index: HashMap<u32, usize>,
-}
-
-impl Universe {
-    fn new(out: &OutDir, units: usize, previous: &[PathBuf]) -> io::Result<Universe> {
-        let mut list: Vec<(u32, PathBuf, Option<usize>)> = (0..units)
-            .map(|u| {
-                (
-                    u as u32,
-                    out.path(format!("dedup/meta/{}", part_name(u, "bin"))),
-                    None,
-                )
-            })
-            .collect();
-        for (r, prev) in previous.iter().enumerate() {
-            let dir = prev.join("dedup/meta");
-            let mut metas: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .map_err(|e| {
-                    io::Error::new(e.kind(), format!("earlier release {}: {e}", dir.display()))
-                })?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "bin"))
-                .collect();
-            metas.sort();
-            for (u, m) in metas.into_iter().enumerate() {
-                let stem = m
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let unit: usize = stem.trim_start_matches("part-").parse().map_err(|_| {
-                    io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!("unexpected file {}", m.display()),
-                    )
-                })?;
-                let _ = u;
-                list.push((previous_unit(r, unit), m, Some(r)));
-            }
-        }
-        let mut offsets = Vec::with_capacity(list.len() + 1);
-        let mut total = 0u64;
-        for (_, meta, _) in &list {
-            offsets.push(total);
-            total += meta_rows(meta)?;
-        }
-        offsets.push(total);
-        if total >= u32::MAX as u64 {
-            return Err(io::Error::other(
-                "more than 2^32 documents in one dedup run: split it by scope",
-            ));
-        }
-        let index = list
-            .iter()
-            .enumerate()
-            .map(|(i, (f, _, _))| (*f, i))
-            .collect();
-        Ok(Universe {
-            units: list,
-            offsets,
-            index,
-        })
-    }
-
-    fn total(&self) -> u64 {
-        *self.offsets.last().unwrap_or(&0)
-    }
-
-    fn dense(&self, d: u64) -> io::Result<u32> {
-        let (u, r) = unit_row(d);
-        let i = *self.index.get(&(u as u32)).ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("pair names unknown unit {u:#x}"),
-            )
-        })?;
-        Ok((self.offsets[i] + r as u64) as u32)
-    }
-
-    fn rows(&self, i: usize) -> std::ops::Range<u64> {
-        self.offsets[i]..self.offsets[i + 1]
-    }
-}
-
-/// Step 3: union-find over every edge, survivors by rule, one decision file per unit of this run.
-fn cluster(
-    out: &OutDir,
-    units: usize,
-    previous: &[PathBuf],
-    cfg: &DedupConfig,
-    summary: &mut DedupSummary,
-) -> io::Result<()> {
-    let universe = Universe::new(out, units, previous)?;
-    let total = universe.total();
-    summary.docs = universe.offsets[units]; // this run's units come first
-    let uf = UnionFind::new(total as usize);
-    let pair_files: Vec<PathBuf> = (0..cfg.key_spaces())
-        .map(|s| out.path(format!("dedup/pairs/band-{s:02}.bin")))
-        .collect();
-    pair_files.par_iter().try_for_each(|p| -> io::Result<()> {
-        let mut r = RecordReader::open(p)?;
-        while let Some((a, b)) = r.next_record()? {
-            uf.union(universe.dense(a)?, universe.dense(b)?);
-        }
-        Ok(())
-    })?;
-    let roots: Vec<u32> = (0..total as u32)
-        .into_par_iter()
-        .map(|x| uf.find(x))
-        .collect();
-    drop(uf);
-    let mut sizes = vec![0u32; total as usize];
-    for &r in &roots {
-        sizes[r as usize] += 1;
-    }
-    let in_clusters = |i: usize| {
-        universe
-            .rows(i)
-            .any(|x| sizes[roots[x as usize] as usize] > 1)
-    };
-    // Survivor of each multi-document cluster: (rule key, exact hash, earlier release).
-    type Best = ((bool, i64, String), u64, Option<usize>);
-    let mut best: HashMap<u32, Best> = HashMap::new();
-    for (i, (_, meta, release)) in universe.units.iter().enumerate() {
-        if !in_clusters(i) {
-            continue;
-        }
-        for (r, m) in read_meta(meta)?.iter().enumerate() {
-            let root = roots[(universe.offsets[i] + r as u64) as usize];
-            if sizes[root as usize] < 2 {
-                continue;
-            }
-            let key = survivor_key(cfg.survivor, release.is_some(), m);
-            match best.get(&root) {
-                Some((k, _, _)) if *k <= key => {}
-                _ => {
-                    best.insert(root, (key, m.exact, *release));
-                }
-            }
-        }
-    }
-    // Clusters among this run's documents (those joined only to earlier releases count apart).
-    for (root, (_, _, release)) in best.iter() {
-        if release.is_none() {
-            summary.clusters += 1;
-            *summary
-                .cluster_sizes
-                .entry(sizes[*root as usize])
-                .or_default() += 1;
-        }
-    }
-    for u in 0..units {
-        let mut lines = Vec::new();
-        if in_clusters(u) {
-            for (r, m) in read_meta(&universe.units[u].1)?.iter().enumerate() {
-                let root = roots[(universe.offsets[u] + r as u64) as usize];
-                let size = sizes[root as usize];
-                if size < 2 {
-                    continue;
-                }
-                let (key, exact, release) = &best[&root];
-                let d = if release.is_none() && survivor_key(cfg.survivor, false, m) == *key {
-                    Decision {
-                        row: r as u32,
-                        cluster_size: size,
-                        survivor: None,
-                        exact: false,
-                        previous: None,
-                    }
-                } else {
-                    summary.removed += 1;
-                    let is_exact = *exact == m.exact && m.exact != 0;
-                    summary.exact += u64::from(is_exact);
-                    summary.previous += u64::from(release.is_some());
-                    Decision {
-                        row: r as u32,
-                        cluster_size: size,
-                        survivor: Some(key.2.clone()),
-                        exact: is_exact,
-                        previous: release.map(|i| previous[i].to_string_lossy().into_owned()),
-                    }
-                };
-                lines.push(serde_json::to_string(&d).map_err(io::Error::other)?);
-            }
-        }
-        let mut text = lines.join("\n");
-        if !text.is_empty() {
-            text.push('\n');
-        }
-        out.write_file(
-            format!("dedup/decisions/{}", part_name(u, "jsonl")),
-            text.as_bytes(),
-        )?;
-    }
     Ok(())
 }
 
@@ -593,7 +363,8 @@ struct SignatureParams {
 impl SignatureParams {
     fn of(cfg: &DedupConfig) -> SignatureParams {
         SignatureParams {
-            format: 1,
+            // 2: 32-bit permutations (format 1 was mod 2^61 - 1; its signatures do not compare).
+            format: 2,
             ngram: cfg.ngram,
             bands: cfg.bands,
             rows: cfg.rows,

@@ -17,7 +17,8 @@ use std::os::unix::fs::FileExt;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::order::{position, Entry, ExternalSorter, OrderConfig};
+use crate::extsort::Scratch;
+use crate::order::{position, Entry, OrderConfig};
 use crate::out::parquet::read_docs;
 use crate::out::{part_name, OutDir};
 use crate::weight::{copies, WeightPlan, WeightsConfig};
@@ -297,7 +298,8 @@ fn plan_and_write(
         all_rows.push(rows);
     }
     let plan = weights.plan(&summary.measured_tokens_by_lang);
-    let mut sorter = ExternalSorter::new(out, "tokens/order", order.max_memory_mb);
+    let scratch = Scratch::new(&out.path("tokens"), "order", order.max_memory_mb << 20)?;
+    let mut sorter = scratch.sorter::<Entry>();
     for (u, rows) in all_rows.iter().enumerate() {
         for (row, r) in rows.iter().enumerate() {
             let w = plan.weight(Some(&r.lang), &r.source, Some(r.cluster_size));
@@ -328,7 +330,8 @@ fn plan_and_write(
     let mut in_shard: u64 = 0;
     let mut buf: Vec<u8> = Vec::new();
     let mut ids: Vec<u32> = Vec::new();
-    sorter.finish(|e| {
+    for e in sorter.finish()? {
+        let e = e?;
         let r = &all_rows[e.unit as usize][e.row as usize];
         let n = r.tokens as u64;
         if sink.is_none() || (in_shard > 0 && in_shard + n > sharding.shard_tokens) {
@@ -358,8 +361,7 @@ fn plan_and_write(
             .tokens_by_source
             .entry(r.source.clone())
             .or_default() += n;
-        Ok(())
-    })?;
+    }
     if let Some(s) = sink.take() {
         s.finish()?;
     }

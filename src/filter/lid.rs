@@ -134,12 +134,20 @@ impl Identifier {
 
     /// The main model's best guess alone.
     pub fn identify_main(&self, text: &str) -> Option<Guess> {
-        self.main.predict(text, 1, 0.0).first().map(|p| Guess {
+        self.main
+            .predict(text, 1, 0.0)
+            .first()
+            .map(|p| self.main_guess(p, text))
+    }
+
+    /// A prediction of the main model as a guess for `text` (its tag mapped at load).
+    pub fn main_guess(&self, p: &tamis_fasttext::Prediction<'_>, text: &str) -> Guess {
+        Guess {
             tag: script_checked(self.main_tags[p.index].clone(), text),
             label: p.label.to_string(),
             score: p.prob,
             from_supplement: false,
-        })
+        }
     }
 
     /// The best guess for a text.

@@ -10,17 +10,14 @@
 //! Undated documents go first (or last, or are dropped: `undated`); among them, entries are
 //! ordered by a hash of (id, copy), which spreads their copies too.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
-use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
-use std::path::PathBuf;
+use std::cmp::Ordering;
+use std::io::{self, Read};
 
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::config::ConfigProblem;
-use crate::out::OutDir;
+use crate::extsort::{read_string, read_u32, read_u64, write_string, SortRecord};
 
 /// Where undated documents go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -126,157 +123,27 @@ pub fn position(
     }
 }
 
-const MAGIC: &[u8; 8] = b"TAMISOR\x01";
-
-/// Sorts entries within a memory budget, spilling sorted runs under `OUT/<dir>/`.
-pub struct ExternalSorter<'a> {
-    out: &'a OutDir,
-    dir: String,
-    budget: usize,
-    buf: Vec<Entry>,
-    bytes: usize,
-    runs: Vec<PathBuf>,
-}
-
-impl<'a> ExternalSorter<'a> {
-    /// A sorter spilling to `OUT/dir/run-NNNNN.bin` beyond `max_memory_mb`.
-    pub fn new(out: &'a OutDir, dir: &str, max_memory_mb: usize) -> ExternalSorter<'a> {
-        ExternalSorter {
-            out,
-            dir: dir.to_string(),
-            budget: max_memory_mb.max(1) << 20,
-            buf: Vec::new(),
-            bytes: 0,
-            runs: Vec::new(),
-        }
+impl SortRecord for Entry {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.key.to_le_bytes());
+        out.extend_from_slice(&self.tie.to_le_bytes());
+        write_string(&self.id, out);
+        out.extend_from_slice(&self.copy.to_le_bytes());
+        out.extend_from_slice(&self.unit.to_le_bytes());
+        out.extend_from_slice(&self.row.to_le_bytes());
     }
-
-    /// Add an entry.
-    pub fn push(&mut self, e: Entry) -> io::Result<()> {
-        self.bytes += std::mem::size_of::<Entry>() + e.id.len();
-        self.buf.push(e);
-        if self.bytes >= self.budget {
-            self.spill()?;
-        }
-        Ok(())
-    }
-
-    /// Runs spilled so far.
-    pub fn runs(&self) -> usize {
-        self.runs.len()
-    }
-
-    fn spill(&mut self) -> io::Result<()> {
-        self.buf.sort_unstable();
-        let rel = format!("{}/run-{:05}.bin", self.dir, self.runs.len());
-        let mut f = self.out.create_file(&rel)?;
-        {
-            let mut w = BufWriter::with_capacity(1 << 20, &mut f);
-            w.write_all(MAGIC)?;
-            w.write_all(&(self.buf.len() as u64).to_le_bytes())?;
-            for e in &self.buf {
-                w.write_all(&e.key.to_le_bytes())?;
-                w.write_all(&e.tie.to_le_bytes())?;
-                w.write_all(&e.copy.to_le_bytes())?;
-                w.write_all(&e.unit.to_le_bytes())?;
-                w.write_all(&e.row.to_le_bytes())?;
-                w.write_all(&(e.id.len() as u32).to_le_bytes())?;
-                w.write_all(e.id.as_bytes())?;
-            }
-            w.flush()?;
-        }
-        f.finish()?;
-        self.runs.push(self.out.path(&rel));
-        self.buf.clear();
-        self.bytes = 0;
-        Ok(())
-    }
-
-    /// Every entry in order.
-    pub fn finish(mut self, mut f: impl FnMut(Entry) -> io::Result<()>) -> io::Result<()> {
-        if self.runs.is_empty() {
-            self.buf.sort_unstable();
-            for e in self.buf.drain(..) {
-                f(e)?;
-            }
-            return Ok(());
-        }
-        if !self.buf.is_empty() {
-            self.spill()?;
-        }
-        let mut readers = Vec::with_capacity(self.runs.len());
-        for p in &self.runs {
-            readers.push(RunReader::open(p)?);
-        }
-        let mut heap = BinaryHeap::new();
-        for (i, r) in readers.iter_mut().enumerate() {
-            if let Some(e) = r.next_entry()? {
-                heap.push(Reverse((e, i)));
-            }
-        }
-        while let Some(Reverse((e, i))) = heap.pop() {
-            f(e)?;
-            if let Some(n) = readers[i].next_entry()? {
-                heap.push(Reverse((n, i)));
-            }
-        }
-        for p in &self.runs {
-            let _ = std::fs::remove_file(p);
-        }
-        Ok(())
-    }
-}
-
-struct RunReader {
-    input: BufReader<File>,
-    left: u64,
-    path: PathBuf,
-}
-
-impl RunReader {
-    fn open(path: &PathBuf) -> io::Result<RunReader> {
-        let mut input = BufReader::with_capacity(1 << 16, File::open(path)?);
-        let mut head = [0u8; 16];
-        input.read_exact(&mut head)?;
-        if &head[..8] != MAGIC {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{}: not a tamis order run", path.display()),
-            ));
-        }
-        let mut n = [0u8; 8];
-        n.copy_from_slice(&head[8..]);
-        Ok(RunReader {
-            input,
-            left: u64::from_le_bytes(n),
-            path: path.clone(),
+    fn decode(input: &mut impl Read) -> io::Result<Self> {
+        Ok(Entry {
+            key: read_u64(input)? as i64,
+            tie: read_u64(input)?,
+            id: read_string(input)?,
+            copy: read_u32(input)?,
+            unit: read_u32(input)?,
+            row: read_u32(input)?,
         })
     }
-
-    fn next_entry(&mut self) -> io::Result<Option<Entry>> {
-        if self.left == 0 {
-            return Ok(None);
-        }
-        self.left -= 1;
-        let mut b = [0u8; 32];
-        self.input
-            .read_exact(&mut b)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.path.display())))?;
-        let i64_at = |o: usize| i64::from_le_bytes(b[o..o + 8].try_into().unwrap_or([0; 8]));
-        let u64_at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap_or([0; 8]));
-        let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap_or([0; 4]));
-        let len = u32_at(28) as usize;
-        let mut id = vec![0u8; len];
-        self.input.read_exact(&mut id)?;
-        Ok(Some(Entry {
-            key: i64_at(0),
-            tie: u64_at(8),
-            copy: u32_at(16),
-            unit: u32_at(20),
-            row: u32_at(24),
-            id: String::from_utf8(id)
-                .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "id is not UTF-8"))?,
-        }))
+    fn heap_bytes(&self) -> usize {
+        self.id.capacity()
     }
 }
 
@@ -300,22 +167,16 @@ mod tests {
     #[test]
     fn external_sort_equals_in_memory_sort() {
         let dir = tempfile::tempdir().unwrap();
-        let out = OutDir::create(dir.path()).unwrap();
+        let scratch = crate::extsort::Scratch::new(dir.path(), "order", 1 << 20).unwrap();
         let input = entries(50_000);
         let mut expected = input.clone();
         expected.sort();
-        let mut sorter = ExternalSorter::new(&out, "order", 1);
+        let mut sorter = scratch.sorter();
         for e in input {
             sorter.push(e).unwrap();
         }
-        assert!(sorter.runs() >= 2, "the 1 MB budget must spill");
-        let mut got = Vec::new();
-        sorter
-            .finish(|e| {
-                got.push(e);
-                Ok(())
-            })
-            .unwrap();
+        assert!(sorter.spilled_runs() >= 2, "the 1 MB budget must spill");
+        let got: Vec<Entry> = sorter.finish().unwrap().collect::<io::Result<_>>().unwrap();
         assert_eq!(got, expected);
     }
 

@@ -1,0 +1,38 @@
+//! What the criterion benches share: where the real data is, and documents cut from it.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// `../shared/data`, or `$TAMIS_SHARED_DATA`.
+pub fn shared_data() -> PathBuf {
+    std::env::var_os("TAMIS_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")))
+}
+
+/// Documents of ≈ 1.4 KB cut from every UDHR translation in `shared/data/udhr` (109
+/// languages), in file order: whole lines, each document ending at the first line that takes
+/// it past 1 400 bytes.
+pub fn udhr_documents() -> Vec<String> {
+    let dir = shared_data().join("udhr");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("udhr folder")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    names.sort();
+    let mut docs = Vec::new();
+    for p in names {
+        let text = std::fs::read_to_string(p).expect("udhr file");
+        let mut doc = String::new();
+        for line in text.lines() {
+            doc.push_str(line);
+            doc.push('\n');
+            if doc.len() >= 1400 {
+                docs.push(std::mem::take(&mut doc));
+            }
+        }
+    }
+    docs
+}
