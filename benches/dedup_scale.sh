@@ -33,17 +33,26 @@ run() { # name, extra args
   /usr/bin/time -f '%e %U %S %M' -o "$work/time-$name" \
     "$bin" dedup -i "$input/*.jsonl" -o "$out" "$@" >"$work/summary-$name"
   read -r wall user sys rss_kb <"$work/time-$name"
+  # The clustering step again, alone (the other steps' markers make the rerun skip them), for
+  # its own peak memory.
+  rm -f "$out"/_tasks/dedup_cluster/*.done
+  /usr/bin/time -f '%e %M' -o "$work/time-$name-cluster" \
+    "$bin" dedup -i "$input/*.jsonl" -o "$out" "$@" >/dev/null
+  read -r cwall crss_kb <"$work/time-$name-cluster"
   step() { # total seconds of a step's units (from the markers)
     cat "$out"/_tasks/dedup_"$1"/*.done 2>/dev/null |
       python3 -c 'import sys,json; print(round(sum(json.loads(l)["seconds"] for l in sys.stdin if l.strip()),1))'
   }
-  printf '%-10s %8s %9s %9s %8s %8s %8s %9s %8s\n' "$name" "$wall" "$(python3 -c "print(round($user+$sys,1))")" \
+  printf '%-10s %8s %9s %9s %8s %9s %8s %9s %8s %10s %9s\n' "$name" "$wall" "$(python3 -c "print(round($user+$sys,1))")" \
     "$(step signature)" "$(step bucket)" "$(step cluster)" "$(step apply)" "$((rss_kb / 1024))" \
-    "$(python3 -c "print(round($rss_kb*1024/$docs,1))")"
+    "$(python3 -c "print(round($rss_kb*1024/$docs,1))")" "$((crss_kb / 1024))" \
+    "$(python3 -c "print(round($crss_kb*1024/$docs,1))")"
 }
 
 echo "$docs documents, $text_mb MB of JSON lines; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-10s %8s %9s %9s %8s %8s %8s %9s %8s\n' memory wall_s cpu_s signat_s bucket_s cluster_s apply_s peak_MiB B/doc
+# Step times are the sums of their units' seconds (units run in parallel); peak memory is the
+# whole run's, then the clustering step's alone.
+printf '%-10s %8s %9s %9s %8s %9s %8s %9s %8s %10s %9s\n' memory wall_s cpu_s signat_s bucket_s cluster_s apply_s peak_MiB B/doc clust_MiB clust_B/doc
 run "${small}MiB" --max-memory-mb "$small"
 run 512MiB
 grep -h "removed\|clusters" "$work/summary-512MiB" | head -3

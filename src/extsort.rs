@@ -167,6 +167,12 @@ pub struct Sorter<T: SortRecord> {
 impl<T: SortRecord> Sorter<T> {
     /// Add a record (spills a run when the budget is reached).
     pub fn push(&mut self, record: T) -> io::Result<()> {
+        if self.buf.capacity() == 0 {
+            // The whole budget at once: a growing Vec would briefly hold its old and new
+            // buffers (up to 3× the budget). Pages are only touched as records arrive.
+            self.buf
+                .reserve_exact(self.scratch.budget / std::mem::size_of::<T>().max(1) + 1);
+        }
         self.held += std::mem::size_of::<T>() + record.heap_bytes();
         self.buf.push(record);
         if self.held >= self.scratch.budget {

@@ -2,8 +2,8 @@
 //! survivor of each component is chosen by a rule, and every document of a multi-document
 //! component gets a decision. Memory is bounded by `max_memory_mb`, not by the corpus:
 //!
-//! - components come from an in-memory union-find when its 12 bytes per document fit in the
-//!   budget, else from the large-star / small-star contraction of Kiveris et al. ("Connected
+//! - components come from an in-memory union-find when its 12 bytes per document fit in two
+//!   thirds of the budget, else from the large-star / small-star contraction of Kiveris et al. ("Connected
 //!   Components in MapReduce and Beyond", SoCC 2014) over externally sorted edge lists. Both
 //!   label each component by its smallest member, so they give the same decisions;
 //! - survivors and decisions come from external sorts of the components' members joined with
@@ -289,7 +289,8 @@ fn components(
 ) -> io::Result<Sorted<Member>> {
     let total = universe.total();
     let mut members = scratch.sorter::<Member>();
-    if total < u32::MAX as u64 && total.saturating_mul(12) <= scratch.budget() as u64 {
+    // The union-find's 12 bytes per document, plus the members' sort: two thirds of the setting.
+    if total < u32::MAX as u64 && total.saturating_mul(12) <= 2 * scratch.budget() as u64 {
         let uf = UnionFind::new(total as usize);
         pair_files.par_iter().try_for_each(|p| -> io::Result<()> {
             universe.for_each_edge(std::slice::from_ref(p), |a, b| {
@@ -470,7 +471,9 @@ pub(super) fn cluster(
 ) -> io::Result<()> {
     let universe = Universe::new(out, units, previous)?;
     summary.docs = universe.offsets[units]; // this run's units come first
-    let scratch = Scratch::new(&out.path("dedup"), "cluster", cfg.max_memory_mb << 20)?;
+    // At most three sorts are alive at once (a sorted stream read, one or two filled), so each
+    // gets a third of the setting and the step as a whole stays within it.
+    let scratch = Scratch::new(&out.path("dedup"), "cluster", (cfg.max_memory_mb << 20) / 3)?;
     let pair_files: Vec<PathBuf> = (0..cfg.key_spaces())
         .map(|s| out.path(format!("dedup/pairs/band-{s:02}.bin")))
         .collect();
@@ -646,7 +649,7 @@ mod tests {
                 .unwrap()
         };
         let in_memory = collect(64 << 20);
-        let external = collect(1 << 20); // 12 B × 200 000 > 1 MiB: out of core, spilling
+        let external = collect(1 << 20); // 12 B × 200 000 > 2 × 1 MiB: out of core, spilling
         assert_eq!(in_memory.len(), external.len());
         assert!(in_memory == external, "same members, roots and sizes");
         let chain_min = *chain.iter().min().unwrap();

@@ -7,8 +7,8 @@
 //! 2. `bucket` (one task per band, plus one for exact duplicates): streaming k-way merge of the
 //!    band's runs; documents sharing a key become edges → `dedup/pairs/band-BB.bin`.
 //! 3. `cluster` (one task, parallel inside): connected components, each labelled by its smallest
-//!    member whatever the order of edges (a union-find while 12 bytes per document fit in
-//!    `max_memory_mb`, else an out-of-core star contraction over external sorts: same result);
+//!    member whatever the order of edges (a union-find while 12 bytes per document fit in two
+//!    thirds of `max_memory_mb`, else an out-of-core star contraction over external sorts: same result);
 //!    the survivor of each cluster is chosen by a rule (default: oldest date, then smallest id)
 //!    → `dedup/decisions/part-UUUUU.jsonl`. Memory is bounded by the setting, not the corpus.
 //! 4. `apply` (one task per unit): kept documents with `cluster_size`, removed ones to the

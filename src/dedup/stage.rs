@@ -118,7 +118,11 @@ fn signature_unit(
         }
     }
     let budget_records = (cfg.max_memory_mb << 20) / 16;
-    let mut buffers: Vec<Vec<(u64, u64)>> = vec![Vec::new(); spaces];
+    // Every document adds one record to each key space: reserve each space's share of the
+    // budget at once, so growing buffers never hold old and new copies side by side.
+    let mut buffers: Vec<Vec<(u64, u64)>> = (0..spaces)
+        .map(|_| Vec::with_capacity(budget_records / spaces + 1))
+        .collect();
     let mut buffered = 0usize;
     let mut chunk = 0usize;
     let mut metas = Vec::new();
