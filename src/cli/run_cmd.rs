@@ -155,6 +155,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 pub struct StagesArgs {
     /// The pipeline file (TOML).
     pub pipeline: PathBuf,
+    /// Replace the input globs of the pipeline's single [[inputs]] table (repeatable), as
+    /// `tamis run --input` does: the units of the per-file stages are the files it matches.
+    #[arg(long = "input", value_name = "GLOB")]
+    pub inputs: Vec<String>,
     /// Output directory whose completion markers to count (default: the pipeline's).
     #[arg(long, short, value_name = "DIR")]
     pub output: Option<PathBuf>,
@@ -165,7 +169,7 @@ pub struct StagesArgs {
 
 /// `tamis stages`.
 pub fn stages(args: StagesArgs) -> anyhow::Result<ExitCode> {
-    let p = load(&args.pipeline, &[])?;
+    let p = load(&args.pipeline, &args.inputs)?;
     let files =
         expand_inputs(&p.inputs).map_err(|problems| anyhow::anyhow!("{}", problems.join("\n")))?;
     let chain = crate::filter::FilterChain::new(Vec::new());
