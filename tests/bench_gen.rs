@@ -74,3 +74,44 @@ fn stages_counts_the_units_of_the_input_given_on_the_command_line() {
     assert_eq!(stages[0]["units"], files as u64);
     assert_eq!(stages[0]["done"], 0);
 }
+
+#[test]
+fn dedup_stages_run_without_loading_the_filters() {
+    // The dedup steps never run the filters, so they do not load the UT1 list and the models
+    // (≈ 0.5 CPU-s per process, i.e. per Slurm array task): with the assets gone they still run.
+    let tmp = tempfile::tempdir().unwrap();
+    let gen = tmp.path().join("gen");
+    common::bench_gen(&gen, 1, 3, &["--docs-per-shard", "200"]);
+    let glob = format!("{}/part-*.jsonl.gz", gen.display());
+    let out = tmp.path().join("out");
+    let out = out.to_str().unwrap();
+    let run = |stage: &str, assets: Option<&Path>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tamis"));
+        cmd.args(["run", "pipelines/bench.toml", "--input", &glob, "-o", out])
+            .args(["--stage", stage, "--no-progress"])
+            .current_dir(common::repo());
+        if let Some(a) = assets {
+            cmd.env("TAMIS_ASSETS", a);
+        }
+        cmd.output().unwrap()
+    };
+    assert!(run("filter", None).status.success());
+    let no_assets = tmp.path().join("no-assets");
+    for stage in [
+        "dedup-signature",
+        "dedup-bucket",
+        "dedup-cluster",
+        "dedup-apply",
+    ] {
+        let o = run(stage, Some(&no_assets));
+        assert!(
+            o.status.success(),
+            "{stage}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    // finalize pins the files the filters load, so it still needs them.
+    let o = run("finalize", Some(&no_assets));
+    assert!(!o.status.success());
+    assert!(run("finalize", None).status.success());
+}
