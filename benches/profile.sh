@@ -45,21 +45,23 @@ event=cycles
 perf stat -e cycles true 2>&1 | grep -q "not supported" && event=cpu-clock
 echo "perf event: $event; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+clean() { sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//'; }
 top() { # top functions of a perf.data: self time, then including callees
   echo "--- $1: self"
-  perf report -i "$2" --stdio --no-children --sort symbol 2>/dev/null |
-    grep -E '^ +[0-9.]+%' | head -n "$TOP"
+  { perf report -i "$2" --stdio --no-children --sort symbol -g none 2>/dev/null || true; } |
+    grep -E '^ +[0-9.]+%' | clean | head -n "$TOP" || true
   echo "--- $1: including callees"
-  perf report -i "$2" --stdio --children --sort symbol 2>/dev/null |
-    grep -E '^ +[0-9.]+%' | grep -v -E '\[k\]|_start|main$|lang_start|call_once|std::rt|rayon_core::|std::sys::|__libc_start' |
-    head -n "$TOP"
+  { perf report -i "$2" --stdio --children --sort symbol -g none 2>/dev/null || true; } |
+    grep -E '^ +[0-9.]+%' | clean |
+    grep -v -E '\[k\]|_start|main$|lang_start|call_once|std::rt|rayon_core::|std::sys::|__libc_start|clone3|start_thread' |
+    head -n "$TOP" || true
 }
 for what in filter all; do
   out=$WORK/run-$what
   rm -rf "$out"
   stage=()
   [ "$what" = filter ] && stage=(--stage filter)
-  perf record -e "$event" -F 999 -g -o "$WORK/$what.perf.data" -- taskset -c 0 \
+  perf record -e "$event" -F 999 --call-graph dwarf,32768 -o "$WORK/$what.perf.data" -- taskset -c 0 \
     "$TAMIS" run "$PIPELINE" --input "$glob" -o "$out" -j 1 "${stage[@]}" --no-progress \
     >/dev/null 2>"$WORK/$what.log"
   top "$what" "$WORK/$what.perf.data"
