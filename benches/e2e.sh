@@ -13,11 +13,8 @@
 # $CARGO_TARGET_DIR/release/tamis (default target/), else ./tamis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 
-usage() {
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
 SIZES="50 200"
 THREADS="1 2"
 DOCS_PER_SHARD=4000
@@ -33,22 +30,15 @@ while [ $# -gt 0 ]; do
     --work) WORK=${2:?}; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage ;;
-    *) echo "e2e.sh: unknown argument $1" >&2; usage ;;
+    *) echo "$me: unknown argument $1" >&2; usage ;;
   esac
 done
 
-tamis_bin() {
-  if [ -n "${TAMIS:-}" ]; then echo "$TAMIS"; return; fi
-  local t=${CARGO_TARGET_DIR:-target}/release/tamis
-  if [ -x "$t" ]; then echo "$t"; elif [ -x ./tamis ]; then echo ./tamis; else
-    echo "e2e.sh: no tamis binary: run ./setup (or set TAMIS)" >&2; exit 1
-  fi
-}
-TAMIS=$(tamis_bin)
-command -v taskset >/dev/null || { echo "e2e.sh: needs taskset (util-linux)" >&2; exit 1; }
+find_tamis
+command -v taskset >/dev/null || die "needs taskset (util-linux)"
 cores=$(nproc)
 for j in $THREADS; do
-  (( j <= cores )) || { echo "e2e.sh: $j threads but $cores cores" >&2; exit 1; }
+  (( j <= cores )) || die "$j threads but $cores cores"
 done
 mkdir -p "$WORK"
 results=$WORK/results.jsonl
@@ -59,25 +49,18 @@ echo "machine: $cores cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' 
 
 for mb in $SIZES; do
   gen=$WORK/gen-${mb}mb
-  stamp="mb=$mb seed=1 docs_per_shard=$DOCS_PER_SHARD"
-  if [ "$(cat "$gen/.settings" 2>/dev/null)" != "$stamp" ]; then
-    rm -rf "$gen"
-    "$TAMIS" bench gen -o "$gen" --mb "$mb" --seed 1 --docs-per-shard "$DOCS_PER_SHARD" >&2
-    echo "$stamp" > "$gen/.settings"
-  fi
+  gen_corpus "$gen" "$mb" "$DOCS_PER_SHARD"
   glob="$gen/part-*.jsonl.gz"
   for j in $THREADS; do
     cpus=$(seq -s, 0 $((j - 1)))
     out=$WORK/run-${mb}mb-j$j
     rm -rf "$out" "$out".*
-    stages=$("$TAMIS" stages "$PIPELINE" --input "$glob" -o "$out" --json |
-      python3 -c 'import json,sys; print(" ".join(s["stage"] for s in json.load(sys.stdin)))')
-    for s in $stages; do
+    for s in $(stage_names "$PIPELINE" "$glob" "$out"); do
       echo "  $mb MB, -j $j: $s" >&2
       python3 benches/measure.py --label "$s" --out "$out.measure.jsonl" -- \
         taskset -c "$cpus" "$TAMIS" run "$PIPELINE" --input "$glob" -o "$out" -j "$j" \
         --stage "$s" --no-progress 2>"$out.$s.log" ||
-        { echo "e2e.sh: stage $s failed, see $out.$s.log" >&2; exit 1; }
+        die "stage $s failed, see $out.$s.log"
     done
     python3 benches/e2e_report.py collect --mb "$mb" --threads "$j" --out "$out" \
       --measure "$out.measure.jsonl" >> "$results"

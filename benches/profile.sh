@@ -11,11 +11,8 @@
 # (default out/profile) for `perf report -i`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 
-usage() {
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
 MB=20
 PIPELINE=pipelines/bench.toml
 WORK=out/profile
@@ -27,19 +24,15 @@ while [ $# -gt 0 ]; do
     --work) WORK=${2:?}; shift 2 ;;
     --top) TOP=${2:?}; shift 2 ;;
     -h|--help) usage ;;
-    *) echo "profile.sh: unknown argument $1" >&2; usage ;;
+    *) echo "$me: unknown argument $1" >&2; usage ;;
   esac
 done
-command -v perf >/dev/null || { echo "profile.sh: needs perf (apt-get install linux-perf)" >&2; exit 1; }
-if [ -n "${TAMIS:-}" ]; then :; elif [ -x "${CARGO_TARGET_DIR:-target}/release/tamis" ]; then
-  TAMIS=${CARGO_TARGET_DIR:-target}/release/tamis
-elif [ -x ./tamis ]; then TAMIS=./tamis; else
-  echo "profile.sh: no tamis binary: run ./setup (or set TAMIS)" >&2; exit 1
-fi
+command -v perf >/dev/null || die "needs perf (apt-get install linux-perf)"
+find_tamis
 
 mkdir -p "$WORK"
 gen=$WORK/gen-${MB}mb
-if [ ! -f "$gen/truth.jsonl" ]; then "$TAMIS" bench gen -o "$gen" --mb "$MB" --seed 1 >&2; fi
+gen_corpus "$gen" "$MB"
 glob="$gen/part-*.jsonl.gz"
 event=cycles
 perf stat -e cycles true 2>&1 | grep -q "not supported" && event=cpu-clock
@@ -53,7 +46,7 @@ top() { # top functions of a perf.data: self time, then including callees
   echo "--- $1: including callees"
   { perf report -i "$2" --stdio --children --sort symbol -g none 2>/dev/null || true; } |
     grep -E '^ +[0-9.]+%' | clean |
-    grep -v -E '\[k\]|_start|main$|lang_start|call_once|std::rt|rayon_core::|std::sys::|__libc_start|clone3|start_thread' |
+    grep -v -E '\(inlined\)|\[k\]|_start|main$|lang_start|call_once|call_mut|closure|std::|rayon|__libc_start|clone3|start_thread' |
     head -n "$TOP" || true
 }
 for what in filter all; do

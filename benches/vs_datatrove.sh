@@ -17,11 +17,8 @@
 # CPU-second: the default 20 MB takes ≈ 2 minutes of CPU for it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 
-usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
 MB=20
 WORK=out/vs-datatrove
 while [ $# -gt 0 ]; do
@@ -29,18 +26,14 @@ while [ $# -gt 0 ]; do
     --mb) MB=${2:?}; shift 2 ;;
     --work) WORK=${2:?}; shift 2 ;;
     -h|--help) usage ;;
-    *) echo "vs_datatrove.sh: unknown argument $1" >&2; usage ;;
+    *) echo "$me: unknown argument $1" >&2; usage ;;
   esac
 done
 
-if [ -n "${TAMIS:-}" ]; then :; elif [ -x "${CARGO_TARGET_DIR:-target}/release/tamis" ]; then
-  TAMIS=${CARGO_TARGET_DIR:-target}/release/tamis
-elif [ -x ./tamis ]; then TAMIS=./tamis; else
-  echo "vs_datatrove.sh: no tamis binary: run ./setup (or set TAMIS)" >&2; exit 1
-fi
+find_tamis
 ASSETS=${TAMIS_ASSETS:-assets}
 for f in "$ASSETS/models/lid.176.ftz" "$ASSETS/ut1/adult/domains"; do
-  [ -e "$f" ] || { echo "vs_datatrove.sh: $f is missing: run ./setup --assets-only" >&2; exit 1; }
+  [ -e "$f" ] || die "$f is missing: run ./setup --assets-only"
 done
 
 # --- datatrove in its own venv, installed once (pinned).
@@ -57,12 +50,7 @@ fi
 # --- the same input for both: bench gen's part-*.jsonl.gz (FineWeb fields: text, id, url, date).
 mkdir -p "$WORK"
 gen=$WORK/gen
-stamp="mb=$MB seed=1"
-if [ "$(cat "$gen/.settings" 2>/dev/null)" != "$stamp" ]; then
-  rm -rf "$gen"
-  "$TAMIS" bench gen -o "$gen" --mb "$MB" --seed 1 >&2
-  echo "$stamp" > "$gen/.settings"
-fi
+gen_corpus "$gen" "$MB"
 measure=$WORK/measure.jsonl
 : > "$measure"
 echo "tamis vs datatrove: $MB MB, one core (taskset -c 0); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -72,12 +60,11 @@ tout=$WORK/tamis
 rm -rf "$tout"
 pipeline=benches/vs_datatrove.toml
 glob="$gen/part-*.jsonl.gz"
-for s in $("$TAMIS" stages "$pipeline" --input "$glob" -o "$tout" --json |
-  python3 -c 'import json,sys; print(" ".join(s["stage"] for s in json.load(sys.stdin)))'); do
+for s in $(stage_names "$pipeline" "$glob" "$tout"); do
   echo "  tamis $s" >&2
   python3 benches/measure.py --label "tamis $s" --out "$measure" -- taskset -c 0 \
     "$TAMIS" run "$pipeline" --input "$glob" -o "$tout" -j 1 --stage "$s" --no-progress \
-    2>"$WORK/tamis.$s.log" || { echo "tamis $s failed: see $WORK/tamis.$s.log" >&2; exit 1; }
+    2>"$WORK/tamis.$s.log" || die "tamis $s failed: see $WORK/tamis.$s.log"
 done
 
 # --- datatrove: the same steps, one task per worker, one worker.
@@ -87,7 +74,7 @@ for s in filter signature buckets cluster dedup; do
   echo "  datatrove $s" >&2
   python3 benches/measure.py --label "datatrove $s" --out "$measure" -- taskset -c 0 \
     "$PY" benches/vs_datatrove.py "$s" --input "$gen" --work "$dout" --assets "$ASSETS" \
-    >"$WORK/datatrove.$s.log" 2>&1 || { echo "datatrove $s failed: see $WORK/datatrove.$s.log" >&2; exit 1; }
+    >"$WORK/datatrove.$s.log" 2>&1 || die "datatrove $s failed: see $WORK/datatrove.$s.log"
 done
 "$PY" benches/vs_datatrove.py counts --input "$gen" --work "$dout" --assets "$ASSETS" > "$WORK/datatrove.counts.json"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
