@@ -30,7 +30,8 @@ impl HashedSet {
     /// The hashes are uniform, so instead of a comparison sort the keys are scattered by their
     /// top `bits` bits (a counting sort: two passes), then each bucket (≈ 4–8 keys) is sorted
     /// and deduplicated where it lies; the bucket index falls out of it. For the UT1 adult list
-    /// (4.56 M domains) this is ≈ 3× faster than sorting the whole vector.
+    /// (4.56 M domains) that is ≈ 0.07 CPU-s where sorting the whole vector took ≈ 0.11 (perf
+    /// samples, one core; BENCHMARKS.md).
     pub fn from_hashes(mut keys: Vec<u64>) -> HashedSet {
         assert!(
             keys.len() < u32::MAX as usize,
