@@ -13,8 +13,8 @@
 # English word tokenizer, orjson for its JSONL reader) from PyPI into a venv under
 # ${TAMIS_BENCH_CACHE:-~/.cache/tamis-bench}; nothing else is downloaded: both sides read
 # assets/models/lid.176.ftz and assets/ut1/adult. The binary is $TAMIS, else
-# $CARGO_TARGET_DIR/release/tamis (default target/), else ./tamis. datatrove runs at ≈ 0.3 MB per
-# CPU-second: the default 20 MB takes ≈ 2 minutes of CPU for it.
+# $CARGO_TARGET_DIR/release/tamis (default target/), else ./tamis. datatrove does this work at
+# ≈ 0.6 MB per CPU-second: the default 20 MB takes it ≈ 35 CPU-s, 50 MB ≈ 85 CPU-s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benches/common.sh
