@@ -36,6 +36,10 @@ enum BenchCommand {
         /// Share of documents with planted banned words.
         #[arg(long, default_value_t = 0.01)]
         banned_share: f64,
+        /// Documents per output file (one file is one unit of work of a run: a corpus needs at
+        /// least as many files as threads for a run to use them all).
+        #[arg(long, default_value_t = 20_000)]
+        docs_per_shard: usize,
     },
 }
 
@@ -49,13 +53,18 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             shared,
             blocked_share,
             banned_share,
+            docs_per_shard,
         } => {
             for (name, v) in [("blocked", blocked_share), ("banned", banned_share)] {
                 if !(0.0..=1.0).contains(&v) {
                     anyhow::bail!("--{name}-share must be between 0 and 1, got {v}");
                 }
             }
+            if docs_per_shard == 0 {
+                anyhow::bail!("--docs-per-shard must be at least 1");
+            }
             let mut cfg = crate::bench::gen::GenConfig::new(shared, mb, seed);
+            cfg.docs_per_shard = docs_per_shard;
             cfg.blocked_share = blocked_share;
             cfg.banned_share = banned_share;
             let (docs, bytes) = crate::bench::gen::generate(&cfg, &output)?;

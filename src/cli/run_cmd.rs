@@ -7,7 +7,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use crate::config::Pipeline;
-use crate::exec::{run_pipeline, RunOptions};
+use crate::exec::{run_pipeline, RunOptions, Stage};
 use crate::read::expand_inputs;
 
 /// Run a pipeline: read the inputs, run the fused filter pass and write OUT/.
@@ -105,13 +105,24 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             problems.join("\n  - ")
         )
     })?;
-    let chain = p.filters.build().map_err(|problems| {
-        anyhow::anyhow!(
-            "filters of {}:\n  - {}",
-            args.pipeline.display(),
-            crate::config::join_problems(&problems, "\n  - ")
-        )
-    })?;
+    // Only the filter pass runs the filters, and finalize pins the files they load in the
+    // manifest. The dedup and token stages never use them: loading the UT1 list, the models and
+    // the word automata cost them ≈ 0.5 CPU-s and 40+ MB each (each Slurm array task).
+    let needs_filters = args
+        .stage
+        .as_deref()
+        .is_none_or(|s| s == crate::exec::FILTER_STAGE || s == Stage::Finalize.name());
+    let chain = if needs_filters {
+        p.filters.build().map_err(|problems| {
+            anyhow::anyhow!(
+                "filters of {}:\n  - {}",
+                args.pipeline.display(),
+                crate::config::join_problems(&problems, "\n  - ")
+            )
+        })?
+    } else {
+        crate::filter::FilterChain::new(Vec::new())
+    };
     let output = args
         .output
         .or_else(|| p.output.clone())
@@ -155,6 +166,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 pub struct StagesArgs {
     /// The pipeline file (TOML).
     pub pipeline: PathBuf,
+    /// Replace the input globs of the pipeline's single [[inputs]] table (repeatable), as
+    /// `tamis run --input` does: the units of the per-file stages are the files it matches.
+    #[arg(long = "input", value_name = "GLOB")]
+    pub inputs: Vec<String>,
     /// Output directory whose completion markers to count (default: the pipeline's).
     #[arg(long, short, value_name = "DIR")]
     pub output: Option<PathBuf>,
@@ -165,7 +180,7 @@ pub struct StagesArgs {
 
 /// `tamis stages`.
 pub fn stages(args: StagesArgs) -> anyhow::Result<ExitCode> {
-    let p = load(&args.pipeline, &[])?;
+    let p = load(&args.pipeline, &args.inputs)?;
     let files =
         expand_inputs(&p.inputs).map_err(|problems| anyhow::anyhow!("{}", problems.join("\n")))?;
     let chain = crate::filter::FilterChain::new(Vec::new());

@@ -94,7 +94,7 @@ pub fn check(v: &View, s: &QualitySettings, stop: Option<&StopWords>) -> Result<
                 v.words.len(),
                 v.words
                     .iter()
-                    .filter(|w| w.text.chars().any(char::is_alphabetic))
+                    .filter(|w| w.text.chars().any(super::text::is_alpha))
                     .count(),
             ),
         };

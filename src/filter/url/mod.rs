@@ -30,7 +30,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use self::hashset::{key_hash, HashedSet};
-use self::parse::{normalize_domain_entry, normalize_url_entry, parse_doc_url};
+use self::parse::{is_plain_domain, normalize_domain_entry, normalize_url_entry, parse_doc_url};
 use self::words::{UrlWords, WordLists};
 use super::lists::{for_each_entry, list_name, resolve, text_entry, BadLines, ListError};
 use super::{BuildCtx, DocFilter};
@@ -443,14 +443,19 @@ fn load_list(path: &Path, kind: Kind) -> Result<LoadedPair, ListError> {
     let mut bad = BadLines::default();
     let mut scratch = Vec::with_capacity(256);
     for_each_entry(path, |line, e| {
-        if let Err(m) = text_entry(e) {
-            bad.push(line, m);
-            return;
+        // A plain domain (ASCII letters, digits, `-_.`: nearly every line of UT1) is valid text
+        // by construction; every other entry is checked as text first.
+        let plain = is_plain_domain(e);
+        if !plain {
+            if let Err(m) = text_entry(e) {
+                bad.push(line, m);
+                return;
+            }
         }
         let is_url = match kind {
             Kind::Domains => false,
             Kind::Urls => true,
-            Kind::Mixed => e.contains(&b'/'),
+            Kind::Mixed => !plain && e.contains(&b'/'),
         };
         if is_url {
             match text_entry(e).and_then(normalize_url_entry) {

@@ -147,6 +147,14 @@ pub fn normalize_url_entry(entry: &str) -> Result<String, String> {
     })
 }
 
+/// Whether an entry is only ASCII letters, digits, `-`, `_` and `.`: the common case, valid
+/// text by construction.
+#[inline]
+pub fn is_plain_domain(e: &[u8]) -> bool {
+    e.iter()
+        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 /// Normalise a `domains` list entry into `out`: lowercase, IDN → punycode, leading `*.`/`.` and
 /// trailing `.` removed. The common case (ASCII letters, digits, `-`, `_`, `.`) takes no
 /// allocation.
@@ -165,9 +173,7 @@ pub fn normalize_domain_entry(entry: &[u8], out: &mut Vec<u8>) -> Result<(), Str
     if e.is_empty() {
         return Err("empty domain".into());
     }
-    if e.iter()
-        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-    {
+    if is_plain_domain(e) {
         out.extend(e.iter().map(u8::to_ascii_lowercase));
         if out.windows(2).any(|w| w == b"..") {
             return Err("empty label".into());
