@@ -471,8 +471,8 @@ pub(super) fn cluster(
 ) -> io::Result<()> {
     let universe = Universe::new(out, units, previous)?;
     summary.docs = universe.offsets[units]; // this run's units come first
-    // At most three sorts are alive at once (a sorted stream read, one or two filled), so each
-    // gets a third of the setting and the step as a whole stays within it.
+                                            // At most three sorts are alive at once (a sorted stream read, one or two filled), so each
+                                            // gets a third of the setting and the step as a whole stays within it.
     let scratch = Scratch::new(&out.path("dedup"), "cluster", (cfg.max_memory_mb << 20) / 3)?;
     let pair_files: Vec<PathBuf> = (0..cfg.key_spaces())
         .map(|s| out.path(format!("dedup/pairs/band-{s:02}.bin")))

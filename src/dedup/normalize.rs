@@ -74,11 +74,50 @@ fn push_normalised(c: char, out: &mut String) {
     }
 }
 
+/// The normalised form of every character of the Basic Multilingual Plane, made once by
+/// [`push_normalised`] itself: one lookup instead of std's and unicode-normalization's table
+/// searches per character (which took ≈ 60 % of a signature before this table).
+struct BmpForms {
+    /// Per character: offset in `pool` << 8 | length in bytes.
+    spans: Vec<u32>,
+    pool: String,
+}
+
+fn bmp_forms() -> &'static BmpForms {
+    static FORMS: std::sync::OnceLock<BmpForms> = std::sync::OnceLock::new();
+    FORMS.get_or_init(|| {
+        let mut forms = BmpForms {
+            spans: vec![0; 0x1_0000],
+            pool: String::with_capacity(0x3_0000),
+        };
+        for c in (0x80..0x1_0000).filter_map(char::from_u32) {
+            let start = forms.pool.len();
+            push_normalised(c, &mut forms.pool);
+            let len = forms.pool.len() - start;
+            forms.spans[c as usize] = ((start as u32) << 8) | len as u32;
+        }
+        forms
+    })
+}
+
+/// [`push_normalised`] through the BMP table.
+#[inline]
+fn push_normalised_fast(c: char, forms: &BmpForms, out: &mut String) {
+    let u = c as u32;
+    if u < 0x80 || u >= 0x1_0000 {
+        return push_normalised(c, out);
+    }
+    let span = forms.spans[u as usize];
+    let (start, len) = ((span >> 8) as usize, (span & 0xFF) as usize);
+    out.push_str(&forms.pool[start..start + len]);
+}
+
 /// The normalised text (lower-case, no accents, digits → 0, separators → single spaces).
 pub fn normalise(text: &str) -> String {
+    let forms = bmp_forms();
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        push_normalised(c, &mut out);
+        push_normalised_fast(c, forms, &mut out);
         // One pass: a separator just pushed is dropped at the start and after another one, so
         // runs collapse to one space (letters, digits and marks are never white space).
         if out.ends_with(' ') && (out.len() == 1 || out.as_bytes()[out.len() - 2] == b' ') {
@@ -159,6 +198,17 @@ mod tests {
         assert_eq!(normalise("a\u{3000}\u{a0}b  c\u{2028}"), "a b c");
         // Devanagari vowel signs are marks but stay.
         assert_eq!(normalise("नमस्ते दुनिया"), "नमस्ते दुनिया");
+    }
+
+    #[test]
+    fn the_bmp_table_gives_what_each_character_normalises_to() {
+        let forms = bmp_forms();
+        for c in (0..0x1_0000).filter_map(char::from_u32) {
+            let (mut fast, mut slow) = (String::new(), String::new());
+            push_normalised_fast(c, forms, &mut fast);
+            push_normalised(c, &mut slow);
+            assert_eq!(fast, slow, "U+{:04X}", c as u32);
+        }
     }
 
     #[test]

@@ -282,9 +282,12 @@ fn plan_and_write(
 ) -> io::Result<TokensSummary> {
     let mut summary = TokensSummary::default();
     let mut first = i64::MAX;
-    let mut all_rows = Vec::with_capacity(units);
+    // Two passes over the units' rows, one unit in memory at a time: measure, then place. The
+    // sort entries carry what writing needs (token count, cache offset, language and source as
+    // indices into a small table), so memory is the sort's budget, not the corpus.
+    let rows_of = |u: usize| read_rows(&out.path(format!("tokens/cache/{}", part_name(u, "rows"))));
     for u in 0..units {
-        let rows = read_rows(&out.path(format!("tokens/cache/{}", part_name(u, "rows"))))?;
+        let rows = rows_of(u)?;
         for r in &rows {
             *summary
                 .measured_tokens_by_lang
@@ -295,15 +298,26 @@ fn plan_and_write(
             }
         }
         summary.documents += rows.len() as u64;
-        all_rows.push(rows);
     }
     let plan = weights.plan(&summary.measured_tokens_by_lang);
     let scratch = Scratch::new(&out.path("tokens"), "order", order.max_memory_mb << 20)?;
     let mut sorter = scratch.sorter::<Entry>();
-    for (u, rows) in all_rows.iter().enumerate() {
-        for (row, r) in rows.iter().enumerate() {
+    let mut groups: Vec<(String, String)> = Vec::new();
+    let mut group_index: std::collections::HashMap<(String, String), u32> = Default::default();
+    for u in 0..units {
+        for (row, r) in rows_of(u)?.into_iter().enumerate() {
             let w = plan.weight(Some(&r.lang), &r.source, Some(r.cluster_size));
             let n = copies(w, &r.id, plan.seed);
+            let key = (r.lang, r.source);
+            let group = match group_index.get(&key) {
+                Some(&g) => g,
+                None => {
+                    let g = groups.len() as u32;
+                    groups.push(key.clone());
+                    group_index.insert(key, g);
+                    g
+                }
+            };
             let mut placed = 0;
             for k in 0..n {
                 if let Some((key, tie)) = position(r.date, &r.id, k, n, first, order.undated) {
@@ -314,6 +328,9 @@ fn plan_and_write(
                         copy: k,
                         unit: u as u32,
                         row: row as u32,
+                        tokens: r.tokens,
+                        offset: r.offset,
+                        group,
                     })?;
                     placed += 1;
                 }
@@ -332,8 +349,8 @@ fn plan_and_write(
     let mut ids: Vec<u32> = Vec::new();
     for e in sorter.finish()? {
         let e = e?;
-        let r = &all_rows[e.unit as usize][e.row as usize];
-        let n = r.tokens as u64;
+        let (lang, source) = &groups[e.group as usize];
+        let n = e.tokens as u64;
         if sink.is_none() || (in_shard > 0 && in_shard + n > sharding.shard_tokens) {
             if let Some(s) = sink.take() {
                 s.finish()?;
@@ -344,7 +361,7 @@ fn plan_and_write(
             in_shard = 0;
         }
         buf.resize(n as usize * 4, 0);
-        caches[e.unit as usize].read_exact_at(&mut buf, r.offset * 4)?;
+        caches[e.unit as usize].read_exact_at(&mut buf, e.offset * 4)?;
         ids.clear();
         ids.extend(
             buf.chunks_exact(4)
@@ -356,11 +373,8 @@ fn plan_and_write(
         in_shard += n;
         summary.sequences += 1;
         summary.tokens += n;
-        *summary.tokens_by_lang.entry(r.lang.clone()).or_default() += n;
-        *summary
-            .tokens_by_source
-            .entry(r.source.clone())
-            .or_default() += n;
+        *summary.tokens_by_lang.entry(lang.clone()).or_default() += n;
+        *summary.tokens_by_source.entry(source.clone()).or_default() += n;
     }
     if let Some(s) = sink.take() {
         s.finish()?;

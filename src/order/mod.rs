@@ -79,6 +79,13 @@ pub struct Entry {
     pub unit: u32,
     /// Row within the unit.
     pub row: u32,
+    /// Payload for the writer, not part of the order ((unit, row, copy) is unique already):
+    /// the document's token count,
+    pub tokens: u32,
+    /// its offset in its unit's token cache (in tokens),
+    pub offset: u64,
+    /// and its (language, source) pair, as an index into the writer's table.
+    pub group: u32,
 }
 
 impl Ord for Entry {
@@ -131,6 +138,9 @@ impl SortRecord for Entry {
         out.extend_from_slice(&self.copy.to_le_bytes());
         out.extend_from_slice(&self.unit.to_le_bytes());
         out.extend_from_slice(&self.row.to_le_bytes());
+        out.extend_from_slice(&self.tokens.to_le_bytes());
+        out.extend_from_slice(&self.offset.to_le_bytes());
+        out.extend_from_slice(&self.group.to_le_bytes());
     }
     fn decode(input: &mut impl Read) -> io::Result<Self> {
         Ok(Entry {
@@ -140,6 +150,9 @@ impl SortRecord for Entry {
             copy: read_u32(input)?,
             unit: read_u32(input)?,
             row: read_u32(input)?,
+            tokens: read_u32(input)?,
+            offset: read_u64(input)?,
+            group: read_u32(input)?,
         })
     }
     fn heap_bytes(&self) -> usize {
@@ -160,6 +173,9 @@ mod tests {
                 copy: i % 3,
                 unit: i % 4,
                 row: i,
+                tokens: i % 7,
+                offset: i as u64 * 3,
+                group: i % 2,
             })
             .collect()
     }
