@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod datasheet;
 pub mod manifest;
+pub mod optout;
 pub mod scan;
 
 pub use manifest::{build_manifest, verify, Manifest};
