@@ -114,6 +114,9 @@ pub fn apply(
     };
     let units = doc_units(old)?;
     let has_tokens = manifest.tokens.is_some();
+    if has_tokens {
+        check_token_cache(old, units)?;
+    }
     let job = Job {
         old: OutDir::create(old)?,
         new: OutDir::create(new)?,
@@ -222,6 +225,23 @@ fn doc_units(old: &Path) -> io::Result<usize> {
         }
     }
     Ok(files.len())
+}
+
+/// Token shards are rebuilt from the run's token cache (never re-tokenized): it must be there.
+fn check_token_cache(old: &Path, units: usize) -> io::Result<()> {
+    for u in 0..units {
+        for ext in ["rows", "tok"] {
+            let p = old.join("tokens/cache").join(part_name(u, ext));
+            if !p.is_file() {
+                return Err(invalid(format!(
+                    "{}: missing; the token shards of the new release are rebuilt from the old \
+                     release's token cache (tokens/cache/), which must be kept with it",
+                    p.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 struct Job {
