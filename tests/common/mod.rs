@@ -66,6 +66,17 @@ pub fn tamis_ok(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// `tamis run PIPELINE -o OUT --no-progress`, required to succeed.
+pub fn run_pipeline(pipeline: &str, out: &Path) {
+    tamis_ok(&[
+        "run",
+        pipeline,
+        "-o",
+        &out.to_string_lossy(),
+        "--no-progress",
+    ]);
+}
+
 /// Every file below `root/sub` for each `sub`, by relative path, with its bytes.
 pub fn tree(root: &Path, subs: &[&str]) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
