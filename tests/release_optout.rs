@@ -270,5 +270,10 @@ fn optout_refuses_what_it_cannot_do() {
     optout_fails(&old, &bad, &new, &format!("--list {}", bad.display()));
     optout_fails(&old, &list, &old, "another folder than the old one");
     std::fs::remove_file(old.join("tokens/cache/part-00001.rows")).unwrap();
-    optout_fails(&old, &list, &new, "rebuilt from the old release's token cache");
+    optout_fails(
+        &old,
+        &list,
+        &new,
+        "rebuilt from the old release's token cache",
+    );
 }
