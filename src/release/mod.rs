@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod datasheet;
+pub mod files;
 pub mod manifest;
 pub mod optout;
 pub mod scan;
