@@ -67,6 +67,25 @@ impl StageStats {
         *self.removed.entry(format!("{stage}/{reason}")).or_default() += 1;
     }
 
+    /// Count one kept document: documents, text bytes, and by language, source and year.
+    pub fn count_kept(&mut self, doc: &crate::doc::Doc) {
+        self.docs_out += 1;
+        self.text_bytes_out += doc.text.len() as u64;
+        let lang = doc.lang.clone().unwrap_or_else(|| "und".into());
+        *self.kept_bytes_by_lang.entry(lang.clone()).or_default() += doc.text.len() as u64;
+        *self.kept_by_lang.entry(lang).or_default() += 1;
+        *self.kept_by_source.entry(doc.source.clone()).or_default() += 1;
+        let year = doc
+            .date
+            .and_then(|d| {
+                crate::read::date::format_date(d)
+                    .get(..4)
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| "none".into());
+        *self.kept_by_year.entry(year).or_default() += 1;
+    }
+
     /// Total removed rows (documents and unreadable records).
     pub fn removed_total(&self) -> u64 {
         self.removed.values().sum()

@@ -12,13 +12,7 @@ use tamis::tokenize::{MegatronReader, TiktokenEncoding, Tokenizer};
 fn shards_decode_to_the_documents_in_date_order_with_weights() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    tamis_ok(&[
-        "run",
-        "pipelines/quickstart.toml",
-        "-o",
-        &out.to_string_lossy(),
-        "--no-progress",
-    ]);
+    run_pipeline("pipelines/quickstart.toml", &out);
     let mut docs: HashMap<String, (Option<i64>, String)> = HashMap::new();
     for entry in std::fs::read_dir(out.join("docs")).unwrap().flatten() {
         for d in tamis::out::parquet::read_docs(&entry.path()).unwrap() {

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use crate::release::audit;
@@ -52,6 +53,29 @@ enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Run SQL over the release's tables (polars SQL, run by the `tamis-sql` binary beside
+    /// `tamis`; build it once with `cargo build --release -p tamis-sql`).
+    ///
+    /// Tables: `docs` (OUT/docs/*.parquet: id, text, url, date, source, lang, lang_score, kind,
+    /// metadata, cluster_size), `removed` (OUT/removed/*/*.parquet: id, url, source, lang, stage,
+    /// reason, detail, location), `stats` (OUT/stats/*.json, one row per count: stage, metric,
+    /// key, value; e.g. stage `filter`, metric `removed`, key `lid/low_lang_score`). Only the
+    /// columns a query names are read.
+    ///
+    /// Example: tamis audit sql out/quickstart "SELECT stage, reason, count(*) AS n FROM removed
+    /// GROUP BY stage, reason ORDER BY n DESC"
+    Sql {
+        /// The output directory of a run.
+        out: PathBuf,
+        /// One SELECT statement.
+        query: String,
+        /// `table` (aligned, for reading), `csv` or `json` (an array of objects, for scripts).
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// Rows printed in `table` format (all rows in csv and json).
+        #[arg(long, default_value_t = 100)]
+        max_rows: usize,
+    },
 }
 
 /// `tamis audit`.
@@ -66,7 +90,58 @@ pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        AuditCommand::Sql {
+            out,
+            query,
+            format,
+            max_rows,
+        } => {
+            let mut cmd = std::process::Command::new(sql_binary()?);
+            cmd.arg(&out)
+                .arg(&query)
+                .arg("--format")
+                .arg(&format)
+                .arg("--max-rows")
+                .arg(max_rows.to_string());
+            let status = cmd.status().context("starting tamis-sql")?;
+            // Its exit code is ours: 0 answered, 2 a bad query, a missing table or OUT.
+            Ok(ExitCode::from(
+                status
+                    .code()
+                    .and_then(|c| u8::try_from(c).ok())
+                    .unwrap_or(2),
+            ))
+        }
     }
+}
+
+/// The `tamis-sql` binary: `$TAMIS_SQL` when set, else beside the running `tamis` (the same
+/// cargo profile folder). It is a separate workspace crate so that polars never enters the core
+/// build; it is built on demand.
+fn sql_binary() -> anyhow::Result<PathBuf> {
+    if let Some(p) = std::env::var_os("TAMIS_SQL") {
+        let p = PathBuf::from(p);
+        anyhow::ensure!(
+            p.is_file(),
+            "TAMIS_SQL={}: no such file (unset it to use the tamis-sql beside tamis)",
+            p.display()
+        );
+        return Ok(p);
+    }
+    let exe = std::env::current_exe().context("locating the tamis binary")?;
+    let dir = exe.parent().map(PathBuf::from).unwrap_or_default();
+    let bin = dir.join(format!("tamis-sql{}", std::env::consts::EXE_SUFFIX));
+    if bin.is_file() {
+        return Ok(bin);
+    }
+    let release = dir.file_name().is_some_and(|n| n == "release");
+    anyhow::bail!(
+        "tamis audit sql runs the tamis-sql binary, which is not built: no {} \
+         (polars is kept out of the core build; ≈ 15 min of CPU once). Build it with: \
+         cargo build {}-p tamis-sql",
+        bin.display(),
+        if release { "--release " } else { "" }
+    )
 }
 
 /// What entered and what left between two releases, with the reason each document left.
@@ -121,7 +196,6 @@ pub struct DatasheetArgs {
 /// `tamis datasheet`.
 pub fn datasheet(args: DatasheetArgs) -> anyhow::Result<ExitCode> {
     use crate::release::datasheet;
-    use anyhow::Context;
     let bytes = std::fs::read(args.out.join("manifest.json")).with_context(|| {
         format!(
             "{}: no manifest.json (run the pipeline to the end first)",
@@ -155,4 +229,70 @@ pub fn datasheet(args: DatasheetArgs) -> anyhow::Result<ExitCode> {
         args.out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Make a release from a finished one.
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    #[command(subcommand)]
+    command: ReleaseCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum ReleaseCommand {
+    /// The next release of OLD without the documents an opt-out list names, without reading,
+    /// filtering or deduplicating again: documents and token shards less the opted-out
+    /// documents (tokens copied from OLD's token cache), the removed log with their rows (stage
+    /// `optout`, reason `opt_out`, detail `<list>: <entry>`), counts, and a manifest that pins
+    /// OLD's manifest and the lists by sha256. Lists have the format of `[filters.url] opt_out`
+    /// (lists/optout_example.txt): a domain covers its sub-domains, a URL the pages below it.
+    /// Rerun after an interruption with the same arguments: finished shards are kept.
+    Optout {
+        /// The finished release (with manifest.json).
+        old: PathBuf,
+        /// Opt-out list file (repeat for several).
+        #[arg(long = "list", value_name = "FILE", required = true)]
+        lists: Vec<PathBuf>,
+        /// Where the new release goes (a new folder, or the one of an interrupted run).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Worker threads (0 = all cores).
+        #[arg(short = 'j', long, default_value_t = 0)]
+        threads: usize,
+    },
+}
+
+/// `tamis release`.
+pub fn release(args: ReleaseArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        ReleaseCommand::Optout {
+            old,
+            lists,
+            output,
+            threads,
+        } => {
+            let s = crate::release::optout::apply(&old, &lists, &output, threads)?;
+            println!(
+                "{} → {}: {} documents before, {} removed by opt-out now, {} in the new release",
+                old.display(),
+                output.display(),
+                s.documents_before,
+                s.documents_before.saturating_sub(s.documents),
+                s.documents
+            );
+            for (entry, n) in &s.by_entry {
+                println!("  {entry:<50} {n}");
+            }
+            if s.units_skipped > 0 {
+                println!(
+                    "document shards: {} done now, {} already done by an earlier run",
+                    s.units_run, s.units_skipped
+                );
+            }
+            if let Some(n) = s.token_shards {
+                println!("token shards: {n}, rebuilt from the token cache (no re-tokenization)");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -118,21 +118,7 @@ pub fn run_filter_unit(
 }
 
 fn count_kept(stats: &mut StageStats, doc: &Doc) {
-    stats.docs_out += 1;
-    stats.text_bytes_out += doc.text.len() as u64;
-    let lang = doc.lang.clone().unwrap_or_else(|| "und".into());
-    *stats.kept_bytes_by_lang.entry(lang.clone()).or_default() += doc.text.len() as u64;
-    *stats.kept_by_lang.entry(lang).or_default() += 1;
-    *stats.kept_by_source.entry(doc.source.clone()).or_default() += 1;
-    let year = doc
-        .date
-        .and_then(|d| {
-            crate::read::date::format_date(d)
-                .get(..4)
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "none".into());
-    *stats.kept_by_year.entry(year).or_default() += 1;
+    stats.count_kept(doc);
     // Filters report counts through annotations: `metadata.pii = {"email": 2}` → `pii/email`.
     if let Some(serde_json::Value::Object(pii)) = doc.metadata.get("pii") {
         for (kind, n) in pii {

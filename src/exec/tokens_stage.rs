@@ -114,22 +114,73 @@ fn tokenize_unit(out: &OutDir, unit: usize, docs_dir: &str, enc: &dyn Encoder) -
         tw.flush()?;
     }
     tok.finish()?;
-    {
-        let mut w = BufWriter::new(&mut rows);
-        w.write_all(ROWS_MAGIC)?;
-        w.write_all(&(facts.len() as u64).to_le_bytes())?;
-        for f in &facts {
-            w.write_all(&f.date.unwrap_or(i64::MIN).to_le_bytes())?;
-            w.write_all(&f.cluster_size.to_le_bytes())?;
-            w.write_all(&f.offset.to_le_bytes())?;
-            w.write_all(&f.tokens.to_le_bytes())?;
-            write_str(&mut w, &f.lang)?;
-            write_str(&mut w, &f.source)?;
-            write_str(&mut w, &f.id)?;
-        }
-        w.flush()?;
-    }
+    write_rows(&mut rows, &facts)?;
     rows.finish()
+}
+
+fn write_rows(rows: &mut crate::out::AtomicFile, facts: &[RowFacts]) -> io::Result<()> {
+    let mut w = BufWriter::new(rows);
+    w.write_all(ROWS_MAGIC)?;
+    w.write_all(&(facts.len() as u64).to_le_bytes())?;
+    for f in facts {
+        w.write_all(&f.date.unwrap_or(i64::MIN).to_le_bytes())?;
+        w.write_all(&f.cluster_size.to_le_bytes())?;
+        w.write_all(&f.offset.to_le_bytes())?;
+        w.write_all(&f.tokens.to_le_bytes())?;
+        write_str(&mut w, &f.lang)?;
+        write_str(&mut w, &f.source)?;
+        write_str(&mut w, &f.id)?;
+    }
+    w.flush()
+}
+
+/// The token cache of unit `unit` of `from`, less some documents, written into `to`: the tokens
+/// of the rows where `keep` is true, copied (never re-tokenized), with offsets recomputed. `ids`
+/// are the ids of the unit's document shard in order; the cache must hold exactly those rows,
+/// else it does not belong to that shard and nothing is written.
+pub fn filter_cache(
+    from: &OutDir,
+    to: &OutDir,
+    unit: usize,
+    ids: &[String],
+    keep: &[bool],
+) -> io::Result<()> {
+    let rows_path = from.path(format!("tokens/cache/{}", part_name(unit, "rows")));
+    let rows = read_rows(&rows_path)?;
+    let aligned = rows.len() == ids.len() && rows.iter().zip(ids).all(|(r, id)| &r.id == id);
+    if !aligned || keep.len() != ids.len() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{}: the token cache does not match docs/{} ({} cached rows, {} documents)",
+                rows_path.display(),
+                part_name(unit, "parquet"),
+                rows.len(),
+                ids.len()
+            ),
+        ));
+    }
+    let cache = File::open(from.path(format!("tokens/cache/{}", part_name(unit, "tok"))))?;
+    let mut tok = to.create_file(format!("tokens/cache/{}", part_name(unit, "tok")))?;
+    let mut kept = Vec::with_capacity(rows.len());
+    let mut offset = 0u64;
+    let mut buf = Vec::new();
+    {
+        let mut tw = BufWriter::with_capacity(1 << 20, &mut tok);
+        for (r, _) in rows.into_iter().zip(keep).filter(|(_, k)| **k) {
+            buf.resize(r.tokens as usize * 4, 0);
+            cache.read_exact_at(&mut buf, r.offset * 4)?;
+            tw.write_all(&buf)?;
+            let tokens = r.tokens;
+            kept.push(RowFacts { offset, ..r });
+            offset += tokens as u64;
+        }
+        tw.flush()?;
+    }
+    tok.finish()?;
+    let mut out_rows = to.create_file(format!("tokens/cache/{}", part_name(unit, "rows")))?;
+    write_rows(&mut out_rows, &kept)?;
+    out_rows.finish()
 }
 
 fn read_rows(path: &std::path::Path) -> io::Result<Vec<RowFacts>> {
@@ -245,23 +296,36 @@ impl TokensJob<'_> {
             let bytes = std::fs::read(self.out.path("tokens/summary.json"))?;
             return serde_json::from_slice(&bytes).map_err(io::Error::other);
         }
-        let t = std::time::Instant::now();
-        let summary = plan_and_write(
+        write_shards(
             self.out,
             self.units,
             self.weights,
             self.order,
             self.sharding,
             self.make_sink,
-        )?;
-        self.out.write_file(
-            "tokens/summary.json",
-            &serde_json::to_vec_pretty(&summary).map_err(io::Error::other)?,
-        )?;
-        let meta = format!("{{\"seconds\": {}}}\n", t.elapsed().as_secs_f64());
-        self.out.mark_done("tokens_write", 0, meta.as_bytes())?;
-        Ok(summary)
+        )
     }
+}
+
+/// Steps 2 and 3 from the token caches of `units` units already in `out` (written by
+/// [`TokensJob::tokenize_unit`] or [`filter_cache`]): shards, `tokens/summary.json`, marker.
+pub fn write_shards(
+    out: &OutDir,
+    units: usize,
+    weights: &WeightsConfig,
+    order: &OrderConfig,
+    sharding: &ShardingConfig,
+    make_sink: MakeSink<'_>,
+) -> io::Result<TokensSummary> {
+    let t = std::time::Instant::now();
+    let summary = plan_and_write(out, units, weights, order, sharding, make_sink)?;
+    out.write_file(
+        "tokens/summary.json",
+        &serde_json::to_vec_pretty(&summary).map_err(io::Error::other)?,
+    )?;
+    let meta = format!("{{\"seconds\": {}}}\n", t.elapsed().as_secs_f64());
+    out.mark_done("tokens_write", 0, meta.as_bytes())?;
+    Ok(summary)
 }
 
 /// Run the three steps.

@@ -543,8 +543,14 @@ fn phones(text: &str, out: &mut Vec<Span>) {
         {
             continue;
         }
+        // The 12 bytes before the number, widened to a character boundary (CJK text before a
+        // number put the cut inside a character: a panic on a real Common Crawl page).
         let head = &text[..m.start()];
-        let ctx = &head[head.len().saturating_sub(12)..];
+        let mut from = head.len().saturating_sub(12);
+        while !head.is_char_boundary(from) {
+            from -= 1;
+        }
+        let ctx = &head[from..];
         if ctx.to_ascii_uppercase().contains("ISBN") {
             continue;
         }
@@ -642,6 +648,13 @@ mod tests {
         assert!(!iban_valid("DE89370400440532013001"));
         assert!(luhn_valid(b"4111111111111111"));
         assert!(!luhn_valid(b"4111111111111112"));
+    }
+
+    #[test]
+    fn a_number_after_multibyte_text_is_checked_without_cutting_a_character() {
+        // "最新消息 " is 13 bytes: 12 bytes back falls inside '最'.
+        assert_eq!(redact("最新消息 01 23 45 67 89"), "最新消息 <PHONE>");
+        assert_eq!(redact("ISBN：最 01 23 45 67 89"), "ISBN：最 01 23 45 67 89");
     }
 
     #[test]

@@ -107,6 +107,9 @@ pub fn gather(out: &Path, manifest: &Manifest) -> io::Result<Facts> {
     if let Some(d) = manifest.counts.get("dedup") {
         f.funnel.push(("after dedup".into(), d.docs_out));
     }
+    if let Some(o) = manifest.counts.get(super::optout::OPTOUT_STAGE) {
+        f.funnel.push(("after opt-out".into(), o.docs_out));
+    }
     Ok(f)
 }
 

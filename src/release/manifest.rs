@@ -56,6 +56,21 @@ pub struct Manifest {
     /// The token shards' summary, when token shards were written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<serde_json::Value>,
+    /// Opt-out lists applied to an earlier release to make this one (`tamis release optout`),
+    /// oldest first; empty for a release made by `tamis run`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub optout: Vec<OptOutRound>,
+}
+
+/// One application of opt-out lists to a finished release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptOutRound {
+    /// sha256 of the `manifest.json` of the release the lists were applied to.
+    pub previous_manifest_sha256: String,
+    /// The opt-out lists, pinned.
+    pub lists: Vec<FileEntry>,
+    /// Documents of the previous release this round removed.
+    pub removed: u64,
 }
 
 /// sha256 of a file, streamed.
@@ -138,6 +153,14 @@ fn git_revision() -> Option<String> {
         .map(str::to_string)
 }
 
+/// sha256 and size of each `(display path, path)`, in parallel.
+pub fn pin_files(files: &[(String, PathBuf)]) -> io::Result<Vec<FileEntry>> {
+    files
+        .par_iter()
+        .map(|(d, p)| entry(d.clone(), p, false))
+        .collect()
+}
+
 /// Build the manifest of `out` (run after every stage finished).
 pub fn build_manifest(
     out: &OutDir,
@@ -145,23 +168,32 @@ pub fn build_manifest(
     inputs: &[(String, PathBuf)],
     assets: &[(String, PathBuf)],
 ) -> io::Result<Manifest> {
-    let inputs: Vec<FileEntry> = inputs
-        .par_iter()
-        .map(|(d, p)| entry(d.clone(), p, false))
-        .collect::<io::Result<_>>()?;
-    let mut assets: Vec<FileEntry> = assets
-        .par_iter()
-        .map(|(d, p)| entry(d.clone(), p, false))
-        .collect::<io::Result<_>>()?;
+    let inputs = pin_files(inputs)?;
+    let mut assets = pin_files(assets)?;
     assets.sort_by(|a, b| a.path.cmp(&b.path));
     assets.dedup_by(|a, b| a.path == b.path);
+    manifest_of(out, pipeline, inputs, assets, Vec::new())
+}
+
+/// Stages whose merged counts (`stats/<stage>.json`) the manifest holds, in pass order.
+const COUNTED_STAGES: [&str; 3] = ["filter", "dedup", "optout"];
+
+/// The manifest of `out` with inputs and assets already pinned: every release output hashed,
+/// counts read from the merged stats.
+pub fn manifest_of(
+    out: &OutDir,
+    pipeline: serde_json::Value,
+    inputs: Vec<FileEntry>,
+    assets: Vec<FileEntry>,
+    optout: Vec<OptOutRound>,
+) -> io::Result<Manifest> {
     let rels = release_outputs(out.root());
     let outputs: Vec<FileEntry> = rels
         .par_iter()
         .map(|r| entry(r.clone(), &out.path(r), true))
         .collect::<io::Result<_>>()?;
     let mut counts = BTreeMap::new();
-    for stage in ["filter", "dedup"] {
+    for stage in COUNTED_STAGES {
         if let Ok(bytes) = std::fs::read(out.path(format!("stats/{stage}.json"))) {
             let s: StageStats = serde_json::from_slice(&bytes).map_err(io::Error::other)?;
             counts.insert(stage.to_string(), s);
@@ -183,6 +215,7 @@ pub fn build_manifest(
         documents,
         removed,
         tokens,
+        optout,
     })
 }
 
@@ -276,12 +309,12 @@ pub fn verify(out: &Path) -> io::Result<Vec<String>> {
             m.removed
         ));
     }
-    let last_stage = if m.counts.contains_key("dedup") {
-        "dedup"
-    } else {
-        "filter"
-    };
-    if let Some(s) = m.counts.get(last_stage) {
+    // The last document stage's counts must agree with the documents of the release.
+    let last_stage = COUNTED_STAGES
+        .iter()
+        .rev()
+        .find(|s| m.counts.contains_key(**s));
+    if let Some((last_stage, s)) = last_stage.and_then(|l| m.counts.get(*l).map(|s| (l, s))) {
         if s.docs_out != m.documents {
             diffs.push(format!(
                 "stats/{last_stage}.json keeps {} documents but the manifest lists {}",

@@ -5,7 +5,9 @@
 
 pub mod audit;
 pub mod datasheet;
+pub mod files;
 pub mod manifest;
+pub mod optout;
 pub mod scan;
 
 pub use manifest::{build_manifest, verify, Manifest};

@@ -1,35 +1,14 @@
 //! Column scans over the parquet shards of a run (projection: only the columns asked for).
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+pub use super::files::parquet_files;
 
 use arrow_array::cast::AsArray;
 use arrow_array::Array;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
-
-/// Every `.parquet` file below `dir`, sorted.
-pub fn parquet_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "parquet")
-                && !e.file_name().to_string_lossy().starts_with('.')
-            {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 /// Call `f(row, values)` for every row of `path`, with the string columns `cols` (None = null).
 pub fn scan_strings(

@@ -6,9 +6,35 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The repository root.
+/// The repository root (the crate's folder, or for a workspace member under `crates/` the
+/// folder above that holds `pipelines/`).
 pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors()
+        .find(|d| d.join("pipelines/quickstart.toml").is_file())
+        .unwrap_or(here)
+        .to_path_buf()
+}
+
+/// The `tamis` binary: cargo's own for the root crate's tests; for another workspace member's
+/// tests, the one `cargo test --workspace` builds in the same target folder.
+pub fn tamis_bin() -> PathBuf {
+    if let Some(p) = option_env!("CARGO_BIN_EXE_tamis") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("test executable");
+    // target/<profile>/deps/<test> → target/<profile>/tamis
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("tamis"))
+        .expect("target folder");
+    assert!(
+        bin.is_file(),
+        "{} is not built: run `cargo test --workspace` (or `cargo build -p tamis` first)",
+        bin.display()
+    );
+    bin
 }
 
 /// The shared real data (`../shared/data`, or `$TAMIS_SHARED_DATA`).
@@ -20,7 +46,7 @@ pub fn shared_data() -> PathBuf {
 
 /// Run `tamis ARGS` in the repository root.
 pub fn tamis(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tamis"))
+    Command::new(tamis_bin())
         .args(args)
         .current_dir(repo())
         .output()
@@ -38,6 +64,17 @@ pub fn tamis_ok(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `tamis run PIPELINE -o OUT --no-progress`, required to succeed.
+pub fn run_pipeline(pipeline: &str, out: &Path) {
+    tamis_ok(&[
+        "run",
+        pipeline,
+        "-o",
+        &out.to_string_lossy(),
+        "--no-progress",
+    ]);
 }
 
 /// Every file below `root/sub` for each `sub`, by relative path, with its bytes.
