@@ -104,7 +104,7 @@ fn bmp_forms() -> &'static BmpForms {
 #[inline]
 fn push_normalised_fast(c: char, forms: &BmpForms, out: &mut String) {
     let u = c as u32;
-    if u < 0x80 || u >= 0x1_0000 {
+    if !(0x80..0x1_0000).contains(&u) {
         return push_normalised(c, out);
     }
     let span = forms.spans[u as usize];
