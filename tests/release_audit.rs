@@ -133,3 +133,34 @@ fn diff_between_releases_gives_reasons() {
     let left: usize = s.lines().filter(|l| l.starts_with("- ")).count();
     assert!(left >= 8, "{s}");
 }
+
+/// `tamis audit sql` runs the `tamis-sql` binary beside `tamis` (polars stays out of the core
+/// build); without it, the error gives the exact build command.
+#[test]
+fn audit_sql_without_tamis_sql_says_how_to_build_it() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let lone = dir.path().join("tamis");
+    if std::fs::hard_link(tamis_bin(), &lone).is_err() {
+        std::fs::copy(tamis_bin(), &lone).unwrap();
+    }
+    let o = std::process::Command::new(&lone)
+        .args(["audit", "sql", "out/quickstart", "SELECT 1"])
+        .env_remove("TAMIS_SQL")
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("tamis-sql binary, which is not built"),
+        "{err}"
+    );
+    assert!(err.contains("cargo build -p tamis-sql"), "{err}");
+    let o = std::process::Command::new(&lone)
+        .args(["audit", "sql", "out/quickstart", "SELECT 1"])
+        .env("TAMIS_SQL", dir.path().join("nowhere"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("TAMIS_SQL="));
+}

@@ -53,6 +53,29 @@ enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Run SQL over the release's tables (polars SQL, run by the `tamis-sql` binary beside
+    /// `tamis`; build it once with `cargo build --release -p tamis-sql`).
+    ///
+    /// Tables: `docs` (OUT/docs/*.parquet: id, text, url, date, source, lang, lang_score, kind,
+    /// metadata, cluster_size), `removed` (OUT/removed/*/*.parquet: id, url, source, lang, stage,
+    /// reason, detail, location), `stats` (OUT/stats/*.json, one row per count: stage, metric,
+    /// key, value; e.g. stage `filter`, metric `removed`, key `lid/low_lang_score`). Only the
+    /// columns a query names are read.
+    ///
+    /// Example: tamis audit sql out/quickstart "SELECT stage, reason, count(*) AS n FROM removed
+    /// GROUP BY stage, reason ORDER BY n DESC"
+    Sql {
+        /// The output directory of a run.
+        out: PathBuf,
+        /// One SELECT statement.
+        query: String,
+        /// `table` (aligned, for reading), `csv` or `json` (an array of objects, for scripts).
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// Rows printed in `table` format (all rows in csv and json).
+        #[arg(long, default_value_t = 100)]
+        max_rows: usize,
+    },
 }
 
 /// `tamis audit`.
@@ -67,7 +90,58 @@ pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        AuditCommand::Sql {
+            out,
+            query,
+            format,
+            max_rows,
+        } => {
+            let mut cmd = std::process::Command::new(sql_binary()?);
+            cmd.arg(&out)
+                .arg(&query)
+                .arg("--format")
+                .arg(&format)
+                .arg("--max-rows")
+                .arg(max_rows.to_string());
+            let status = cmd.status().context("starting tamis-sql")?;
+            // Its exit code is ours: 0 answered, 2 a bad query, a missing table or OUT.
+            Ok(ExitCode::from(
+                status
+                    .code()
+                    .and_then(|c| u8::try_from(c).ok())
+                    .unwrap_or(2),
+            ))
+        }
     }
+}
+
+/// The `tamis-sql` binary: `$TAMIS_SQL` when set, else beside the running `tamis` (the same
+/// cargo profile folder). It is a separate workspace crate so that polars never enters the core
+/// build; it is built on demand.
+fn sql_binary() -> anyhow::Result<PathBuf> {
+    if let Some(p) = std::env::var_os("TAMIS_SQL") {
+        let p = PathBuf::from(p);
+        anyhow::ensure!(
+            p.is_file(),
+            "TAMIS_SQL={}: no such file (unset it to use the tamis-sql beside tamis)",
+            p.display()
+        );
+        return Ok(p);
+    }
+    let exe = std::env::current_exe().context("locating the tamis binary")?;
+    let dir = exe.parent().map(PathBuf::from).unwrap_or_default();
+    let bin = dir.join(format!("tamis-sql{}", std::env::consts::EXE_SUFFIX));
+    if bin.is_file() {
+        return Ok(bin);
+    }
+    let release = dir.file_name().is_some_and(|n| n == "release");
+    anyhow::bail!(
+        "tamis audit sql runs the tamis-sql binary, which is not built: no {} \
+         (polars is kept out of the core build; ≈ 15 min of CPU once). Build it with: \
+         cargo build {}-p tamis-sql",
+        bin.display(),
+        if release { "--release " } else { "" }
+    )
 }
 
 /// What entered and what left between two releases, with the reason each document left.

@@ -31,8 +31,10 @@ fn scan(files: &[PathBuf]) -> io::Result<LazyFrame> {
     let mut frames = Vec::with_capacity(files.len());
     for f in files {
         let path = PlRefPath::try_from_path(f).map_err(err)?;
-        let mut args = ScanArgsParquet::default();
-        args.glob = false; // file names are ours, never patterns
+        let mut args = ScanArgsParquet {
+            glob: false, // file names are ours, never patterns
+            ..Default::default()
+        };
         args.hive_options.enabled = Some(false);
         frames.push(LazyFrame::scan_parquet(path, args).map_err(err)?);
     }

@@ -100,7 +100,7 @@ fn a_join_finds_the_survivor_of_every_duplicate() {
     assert_eq!(joined.len() as u64, n, "{joined:?}");
     let ice = joined
         .iter()
-        .find(|r| r["copy"] == "http://mirror.example.net/ice")
+        .find(|r| r["copy"] == "https://mirror.example.net/ice")
         .unwrap_or_else(|| panic!("{joined:?}"));
     assert!(ice["kept"]
         .as_str()
