@@ -12,6 +12,7 @@
 
 pub mod fertility;
 pub mod megatron;
+pub mod patterns;
 mod spec;
 pub mod train;
 
@@ -77,6 +78,17 @@ pub enum TokenizeError {
         /// Length of the text.
         bytes: usize,
         /// The cause.
+        message: String,
+    },
+    /// A regular expression of the tokenizer could take more than linear time
+    /// ([`patterns::backtracking_risk`]).
+    #[error("tokenizer {tokenizer}: pattern {pattern:?} is refused: {message}")]
+    Pattern {
+        /// The tokenizer's name.
+        tokenizer: String,
+        /// The pattern.
+        pattern: String,
+        /// Why.
         message: String,
     },
     /// Decoding failed: an id outside the vocabulary.
@@ -183,6 +195,22 @@ impl Tokenizer {
             path: PathBuf::from(name),
             message: e.to_string(),
         })?;
+        // Its regexes come from a file: only linear-time ones run on documents.
+        let parts = [
+            serde_json::to_value(hf.get_normalizer()),
+            serde_json::to_value(hf.get_pre_tokenizer()),
+        ];
+        for part in parts.into_iter().flatten() {
+            for pattern in patterns::regex_patterns(&part) {
+                if let Some(message) = patterns::backtracking_risk(&pattern) {
+                    return Err(TokenizeError::Pattern {
+                        tokenizer: name.to_string(),
+                        pattern,
+                        message,
+                    });
+                }
+            }
+        }
         // Special-token strings inside documents are text, not separators.
         hf.set_encode_special_tokens(true);
         let vocab_size = hf
@@ -690,6 +718,39 @@ mod tests {
         let t =
             Tokenizer::from_tiktoken(TiktokenEncoding::Cl100kBase, Some("<|fim_prefix|>")).unwrap();
         assert_eq!(t.eod_id(), 100_258);
+    }
+
+    #[test]
+    fn backtracking_patterns_are_refused_at_load() {
+        let json = |pre: &str| {
+            format!(
+                r#"{{"version":"1.0","truncation":null,"padding":null,"added_tokens":[],
+                "normalizer":null,"pre_tokenizer":{pre},"post_processor":null,"decoder":null,
+                "model":{{"type":"BPE","dropout":null,"unk_token":null,"continuing_subword_prefix":null,
+                "end_of_word_suffix":null,"fuse_unk":false,"byte_fallback":false,
+                "vocab":{{"a":0,"b":1,"ab":2," ":3}},"merges":["a b"]}}}}"#
+            )
+        };
+        let split = |p: &str| {
+            format!(
+                r#"{{"type":"Sequence","pretokenizers":[{{"type":"Split","pattern":{{"Regex":{}}},"behavior":"Isolated","invert":false}}]}}"#,
+                serde_json::to_string(p).unwrap()
+            )
+        };
+        // The GPT-2 family's white-space lookahead runs; a catastrophic pattern is refused.
+        let ok = Tokenizer::from_hf_json(
+            json(&split(r"\s+(?!\S)|\s+|[ab]+")).as_bytes(),
+            "t",
+            Some("ab"),
+        )
+        .unwrap();
+        assert_eq!(ok.encode("ab  ab"), vec![2, 3, 3, 2]);
+        let e = Tokenizer::from_hf_json(json(&split("(a+)+(?=b)")).as_bytes(), "t", Some("ab"))
+            .err()
+            .unwrap();
+        assert!(matches!(e, TokenizeError::Pattern { .. }), "{e}");
+        assert!(e.to_string().contains("(a+)+(?=b)"), "{e}");
+        assert!(e.to_string().contains("backtracking engine"), "{e}");
     }
 
     #[test]
