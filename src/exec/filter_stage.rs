@@ -3,6 +3,8 @@
 
 use std::io;
 
+use rayon::prelude::*;
+
 use super::progress::Progress;
 use super::FILTER_STAGE;
 use crate::config::ReadConfig;
@@ -15,6 +17,21 @@ use crate::stats::StageStats;
 
 /// Documents counted before the shared progress counters are touched (keeps atomics off the hot path).
 const PROGRESS_EVERY: u64 = 256;
+
+/// Items read before the batch's documents are checked: the filters of one file run on every
+/// core (a run of fewer files than threads, or one large file, still uses them all), and the
+/// batch is then written in input order, so the outputs do not depend on the thread count.
+const BATCH_ITEMS: usize = 512;
+/// Text bytes that close a batch early, bounding memory per unit whatever the documents' size.
+const BATCH_TEXT_BYTES: usize = 16 << 20;
+
+/// One item of a batch after the filters: their verdict on a document, and what it was as read
+/// (text bytes, whether its date did not parse) before a filter could rewrite it.
+struct Checked {
+    item: Item,
+    verdict: Option<(&'static str, String, String)>,
+    read: (u64, bool),
+}
 
 /// Process unit `unit` (input file `file`): outputs `<docs_dir>/part-<unit>.parquet`,
 /// `removed/filter/part-<unit>.parquet`, `stats/filter/part-<unit>.json`. The marker is the
@@ -72,33 +89,74 @@ pub fn run_filter_unit(
             log_removed(row, &mut stats, &mut removed)?;
         }
         Ok(items) => {
-            for item in items {
-                match item {
-                    Item::Skipped(kind) => *stats.skipped_records.entry(kind).or_default() += 1,
-                    Item::Removed(row) => log_removed(row, &mut stats, &mut removed)?,
-                    Item::Doc { mut doc, location } => {
-                        stats.docs_in += 1;
-                        if doc.metadata.contains_key("unparsed_date") {
-                            *stats
-                                .counters
-                                .entry("read/unparsed_date".into())
-                                .or_default() += 1;
-                        }
-                        stats.text_bytes_in += doc.text.len() as u64;
-                        pending.0 += 1;
-                        pending.1 += doc.text.len() as u64;
-                        if pending.0 >= PROGRESS_EVERY {
-                            progress.docs(pending.0, pending.1);
-                            pending = (0, 0);
-                        }
-                        match chain.check(&mut doc) {
-                            Some((stage, reason, detail)) => {
-                                let row = Removed::of_doc(&doc, stage, reason, detail, location);
-                                log_removed(row, &mut stats, &mut removed)?;
+            let mut batch: Vec<Item> = Vec::with_capacity(BATCH_ITEMS);
+            let mut batch_text = 0usize;
+            let mut items = items.peekable();
+            while let Some(item) = items.next() {
+                if let Item::Doc { doc, .. } = &item {
+                    batch_text += doc.text.len();
+                }
+                batch.push(item);
+                let full = batch.len() >= BATCH_ITEMS || batch_text >= BATCH_TEXT_BYTES;
+                if !full && items.peek().is_some() {
+                    continue;
+                }
+                batch_text = 0;
+                let checked: Vec<Checked> = std::mem::take(&mut batch)
+                    .into_par_iter()
+                    .with_min_len(4)
+                    .map(|mut item| {
+                        let (verdict, read) = match &mut item {
+                            Item::Doc { doc, .. } => {
+                                let read = (
+                                    doc.text.len() as u64,
+                                    doc.metadata.contains_key("unparsed_date"),
+                                );
+                                (chain.check(doc), read)
                             }
-                            None => {
-                                count_kept(&mut stats, &doc);
-                                docs.push(doc)?;
+                            _ => (None, (0, false)),
+                        };
+                        Checked {
+                            item,
+                            verdict,
+                            read,
+                        }
+                    })
+                    .collect();
+                for Checked {
+                    item,
+                    verdict,
+                    read: (text_bytes, unparsed_date),
+                } in checked
+                {
+                    match item {
+                        Item::Skipped(kind) => *stats.skipped_records.entry(kind).or_default() += 1,
+                        Item::Removed(row) => log_removed(row, &mut stats, &mut removed)?,
+                        Item::Doc { doc, location } => {
+                            stats.docs_in += 1;
+                            stats.text_bytes_in += text_bytes;
+                            if unparsed_date {
+                                *stats
+                                    .counters
+                                    .entry("read/unparsed_date".into())
+                                    .or_default() += 1;
+                            }
+                            pending.0 += 1;
+                            pending.1 += text_bytes;
+                            if pending.0 >= PROGRESS_EVERY {
+                                progress.docs(pending.0, pending.1);
+                                pending = (0, 0);
+                            }
+                            match verdict {
+                                Some((stage, reason, detail)) => {
+                                    let row =
+                                        Removed::of_doc(&doc, stage, reason, detail, location);
+                                    log_removed(row, &mut stats, &mut removed)?;
+                                }
+                                None => {
+                                    count_kept(&mut stats, &doc);
+                                    docs.push(doc)?;
+                                }
                             }
                         }
                     }
