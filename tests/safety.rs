@@ -11,6 +11,7 @@ use common::*;
 /// Every file a run may write, relative to OUT: fixed names and unit numbers only.
 const OUTPUT_NAMES: &str = r"^(?x)(
     _tasks/(filter|dedup_(signature|bucket|cluster|apply)|tokens_(tokenize|write)|finalize)/part-\d{5}\.done
+  | _tasks/run\.json
   | (docs|stages/filter|removed/(filter|dedup))/part-\d{5}\.parquet
   | stats/(filter|dedup|dedup_signature)/part-\d{5}\.json | stats/(filter|dedup)\.json
   | stats/summary\.txt
@@ -22,20 +23,10 @@ const OUTPUT_NAMES: &str = r"^(?x)(
 )$";
 
 fn files_below(root: &Path) -> Vec<String> {
-    let mut v = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if e.file_type().unwrap().is_dir() {
-                stack.push(p);
-            } else {
-                v.push(p.strip_prefix(root).unwrap().to_string_lossy().into_owned());
-            }
-        }
-    }
-    v.sort();
-    v
+    common::files_below(root)
+        .iter()
+        .map(|p| p.strip_prefix(root).unwrap().to_string_lossy().into_owned())
+        .collect()
 }
 
 #[test]

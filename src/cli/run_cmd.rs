@@ -7,7 +7,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use crate::config::Pipeline;
-use crate::exec::{run_pipeline, RunOptions, Stage};
+use crate::exec::{run_pipeline, RunOptions};
 use crate::read::expand_inputs;
 
 /// Run a pipeline: read the inputs, run the fused filter pass and write OUT/.
@@ -40,6 +40,12 @@ pub struct RunArgs {
     /// Never draw a progress bar (log lines instead).
     #[arg(long)]
     pub no_progress: bool,
+    /// Remove the outputs of an earlier run in the output directory (documents, removed log,
+    /// stats, dedup and token files, markers, manifest) and start again. A rerun into the same
+    /// directory resumes only when the pipeline, inputs and assets are those of the run that
+    /// made it (`_tasks/run.json`); otherwise it is refused with what changed.
+    #[arg(long, conflicts_with_all = ["stage", "task"])]
+    pub restart: bool,
 }
 
 fn parse_task(s: &str) -> Result<(usize, usize), String> {
@@ -87,6 +93,12 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     for note in chain.notes() {
         println!("  {note}");
     }
+    if let Some(tokens) = &p.tokens {
+        // Loaded now so that a missing file or a refused pattern fails here, not at the tokens stage.
+        let tok = crate::tokenize::Tokenizer::load(&tokens.tokenizer)
+            .map_err(|e| anyhow::anyhow!("tokens.tokenizer: {e}"))?;
+        println!("  tokenizer {}: {} ids", tok.name(), tok.vocab_size());
+    }
     println!(
         "{}: ok, {} input files",
         args.pipeline.display(),
@@ -105,23 +117,23 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             problems.join("\n  - ")
         )
     })?;
-    // Only the filter pass runs the filters, and finalize pins the files they load in the
-    // manifest. The dedup and token stages never use them: loading the UT1 list, the models and
-    // the word automata cost them ≈ 0.5 CPU-s and 40+ MB each (each Slurm array task).
+    // Only the filter pass runs the filters (finalize pins the files they loaded from the run
+    // record). The other stages never use them: loading the UT1 list, the models and the word
+    // automata cost ≈ 0.5 CPU-s and 40+ MB per process (per Slurm array task).
     let needs_filters = args
         .stage
         .as_deref()
-        .is_none_or(|s| s == crate::exec::FILTER_STAGE || s == Stage::Finalize.name());
+        .is_none_or(|s| s == crate::exec::FILTER_STAGE);
     let chain = if needs_filters {
-        p.filters.build().map_err(|problems| {
+        Some(p.filters.build().map_err(|problems| {
             anyhow::anyhow!(
                 "filters of {}:\n  - {}",
                 args.pipeline.display(),
                 crate::config::join_problems(&problems, "\n  - ")
             )
-        })?
+        })?)
     } else {
-        crate::filter::FilterChain::new(Vec::new())
+        None
     };
     let output = args
         .output
@@ -134,7 +146,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         task: args.task,
         progress: !args.no_progress && super::stderr_is_tty(),
     };
-    let summary = run_pipeline(&p, &files, &chain, &opts)?;
+    if args.restart {
+        let out = crate::out::OutDir::create(&output)?;
+        crate::exec::run_record::clear_run_outputs(&out)
+            .with_context(|| format!("clearing {}", output.display()))?;
+    }
+    let summary = run_pipeline(&p, &files, chain.as_ref(), &opts)?;
     if let Some(filter) = &summary.filter {
         if opts.stage.is_none() && opts.task.is_none() {
             print!("{}", crate::exec::summary_text(&p, filter));
@@ -183,12 +200,23 @@ pub fn stages(args: StagesArgs) -> anyhow::Result<ExitCode> {
     let p = load(&args.pipeline, &args.inputs)?;
     let files =
         expand_inputs(&p.inputs).map_err(|problems| anyhow::anyhow!("{}", problems.join("\n")))?;
-    let chain = crate::filter::FilterChain::new(Vec::new());
     let output = args
         .output
         .or_else(|| p.output.clone())
         .context("no output directory")?;
-    let plan = crate::exec::Plan::new(&p, &files, &chain, &output)?;
+    let plan = crate::exec::Plan::new(&p, &files, None, &output)?;
+    // Done counts of another run would mislead: say so (a run there would be refused).
+    if let Some(old) = crate::exec::run_record::RunRecord::load(&plan.out)? {
+        let now = crate::exec::run_record::RunRecord::current(&p, &files, None)?;
+        let changes = old.changes(&now, false);
+        if !changes.is_empty() {
+            eprintln!(
+                "tamis: {} holds the outputs of another run (`tamis run --restart` starts again):\n  - {}",
+                output.display(),
+                changes.join("\n  - ")
+            );
+        }
+    }
     let mut rows = Vec::new();
     for s in plan.stages() {
         let n = plan.units(s);

@@ -16,7 +16,6 @@ use crate::exec::slurm::{
     Submission, SubmittedJob, SLURM_DIR,
 };
 use crate::exec::Plan;
-use crate::filter::FilterChain;
 use crate::read::{expand_inputs, InputFile};
 
 /// Run a pipeline on a Slurm cluster: one array job per stage, chained so that a stage starts
@@ -210,7 +209,7 @@ fn submit(args: SubmitArgs, resume: bool) -> anyhow::Result<ExitCode> {
     }
     let files = input_files(&p, &args.pipeline)?;
     // Filters load their models and lists now, so a missing asset fails here, not in the queue.
-    p.filters.build().map_err(|problems| {
+    let chain = p.filters.build().map_err(|problems| {
         anyhow::anyhow!(
             "filters of {}:\n  - {}",
             args.pipeline.display(),
@@ -279,8 +278,7 @@ fn submit(args: SubmitArgs, resume: bool) -> anyhow::Result<ExitCode> {
     };
 
     let existed = output.exists();
-    let chain = FilterChain::new(Vec::new());
-    let plan = Plan::new(&p, &files, &chain, &output)
+    let plan = Plan::new(&p, &files, None, &output)
         .with_context(|| format!("output directory {}", output.display()))?;
     let stages = stage_units(&plan);
     if args.dry_run && !existed {
@@ -356,6 +354,11 @@ fn submit(args: SubmitArgs, resume: bool) -> anyhow::Result<ExitCode> {
     }
 
     let out = plan.out.clone();
+    // OUT must hold this run's outputs only: the tasks check it too, but refusing here keeps a
+    // mismatch out of the queue.
+    let assets = crate::exec::run_record::all_assets(&p, &chain);
+    let now = crate::exec::run_record::RunRecord::current(&p, &files, Some(&assets))?;
+    crate::exec::run_record::reconcile(&out, now, true)?;
     std::fs::create_dir_all(out.path(format!("{SLURM_DIR}/logs")))
         .with_context(|| format!("{}/{SLURM_DIR}/logs", output.display()))?;
     let mut record = recorded.unwrap_or_else(|| JobsFile {
@@ -505,8 +508,7 @@ fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     }
     let p = load_pipeline(&pipeline)?;
     let files = input_files(&p, &pipeline)?;
-    let chain = FilterChain::new(Vec::new());
-    let plan = Plan::new(&p, &files, &chain, &output)?;
+    let plan = Plan::new(&p, &files, None, &output)?;
     let stages = stage_units(&plan);
 
     let latest = |stage: &str| record.as_ref().and_then(|r| r.latest(stage));

@@ -6,6 +6,7 @@
 pub mod failpoint;
 mod filter_stage;
 mod progress;
+pub mod run_record;
 pub mod slurm;
 pub mod tokens_stage;
 
@@ -120,8 +121,8 @@ pub struct Plan<'a> {
     pub pipeline: &'a Pipeline,
     /// Input files, sorted: unit `u` of the per-file stages is file `u`.
     pub files: &'a [InputFile],
-    /// The built filters.
-    pub chain: &'a FilterChain,
+    /// The built filters; `None` in a process that runs no filter stage (they are not loaded).
+    pub chain: Option<&'a FilterChain>,
     /// Output directory.
     pub out: OutDir,
     dedup_inputs: Vec<crate::dedup::UnitInput>,
@@ -133,7 +134,7 @@ impl<'a> Plan<'a> {
     pub fn new(
         pipeline: &'a Pipeline,
         files: &'a [InputFile],
-        chain: &'a FilterChain,
+        chain: Option<&'a FilterChain>,
         output: &Path,
     ) -> std::io::Result<Plan<'a>> {
         let out = OutDir::create(output)?;
@@ -352,12 +353,15 @@ impl<'a> Plan<'a> {
     fn filter_unit(&self, u: usize, progress: &Progress) -> std::io::Result<()> {
         let t = Instant::now();
         let file = &self.files[u];
+        let chain = self
+            .chain
+            .ok_or_else(|| std::io::Error::other("the filters were not loaded"))?;
         run_filter_unit(
             &self.out,
             u,
             file,
             &self.pipeline.read,
-            self.chain,
+            chain,
             progress,
             filter_docs_dir(self.pipeline),
         )?;
@@ -372,6 +376,8 @@ impl<'a> Plan<'a> {
 
     /// Merge the filter counts, finish dedup's, write the summary and the manifest.
     fn finalize(&self) -> anyhow::Result<()> {
+        // Every stage has finished: a temporary file now is one a killed writer left behind.
+        run_record::remove_abandoned_temp_files(&self.out)?;
         let merged = self.merged_filter_stats();
         self.out.write_file(
             format!("stats/{FILTER_STAGE}.json"),
@@ -383,7 +389,15 @@ impl<'a> Plan<'a> {
             text.push_str(&dedup_summary_text(&stats, &summary));
         }
         self.out.write_file("stats/summary.txt", text.as_bytes())?;
-        write_manifest(&self.out, self.pipeline, self.files, self.chain)?;
+        // The files the filters loaded, as the run that loaded them recorded them.
+        let record = run_record::RunRecord::load(&self.out)?.ok_or_else(|| {
+            anyhow::anyhow!(
+                "{} has no {} (an older tamis made it): rerun the whole pipeline, without --stage",
+                self.out.root().display(),
+                run_record::RUN_RECORD
+            )
+        })?;
+        write_manifest(&self.out, self.pipeline, self.files, &record.asset_paths())?;
         self.out.mark_done("finalize", 0, b"{}\n")?;
         Ok(())
     }
@@ -406,14 +420,20 @@ impl<'a> Plan<'a> {
 }
 
 /// Run a pipeline: every stage in order, or one stage (or one task of it) as `opts` says.
+///
+/// `chain` is `None` when no selected stage runs the filters. OUT must hold nothing but this
+/// run's outputs ([`run_record::reconcile`]).
 pub fn run_pipeline(
     pipeline: &Pipeline,
     files: &[InputFile],
-    chain: &FilterChain,
+    chain: Option<&FilterChain>,
     opts: &RunOptions,
 ) -> anyhow::Result<RunSummary> {
     let started = Instant::now();
     let plan = Plan::new(pipeline, files, chain, &opts.output)?;
+    let assets = chain.map(|c| run_record::all_assets(pipeline, c));
+    let now = run_record::RunRecord::current(pipeline, files, assets.as_deref())?;
+    run_record::reconcile(&plan.out, now, assets.is_some())?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         // HTML parsing recurses over the document tree: room beyond MAX_HTML_DEPTH levels.
@@ -471,7 +491,7 @@ fn write_manifest(
     out: &OutDir,
     pipeline: &Pipeline,
     files: &[InputFile],
-    chain: &FilterChain,
+    assets: &[(String, PathBuf)],
 ) -> anyhow::Result<()> {
     let mut resolved = pipeline.clone();
     resolved.output = None; // where OUT is does not change the release
@@ -479,23 +499,8 @@ fn write_manifest(
         .iter()
         .map(|f| (f.display.clone(), f.path.clone()))
         .collect();
-    let mut assets: Vec<(String, PathBuf)> = chain
-        .assets()
-        .into_iter()
-        .map(|p| (p.to_string_lossy().replace('\\', "/"), p))
-        .collect();
-    if !chain.stages().is_empty() {
-        if let Ok(entries) = std::fs::read_dir(&pipeline.filters.settings) {
-            for e in entries.flatten() {
-                let p = e.path();
-                if p.extension().is_some_and(|x| x == "toml") {
-                    assets.push((p.to_string_lossy().replace('\\', "/"), p));
-                }
-            }
-        }
-    }
     let manifest =
-        crate::release::build_manifest(out, serde_json::to_value(&resolved)?, &inputs, &assets)?;
+        crate::release::build_manifest(out, serde_json::to_value(&resolved)?, &inputs, assets)?;
     out.write_file("manifest.json", &serde_json::to_vec_pretty(&manifest)?)?;
     Ok(())
 }

@@ -121,28 +121,18 @@ pub fn release_outputs(root: &Path) -> Vec<String> {
             _ => false,
         }
     };
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') {
-                continue; // temporary files of an interrupted write
-            }
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(rel) = p.strip_prefix(root) {
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                if keep(&rel) {
-                    out.push(rel);
-                }
-            }
-        }
-    }
+    let mut out: Vec<String> = super::files::files_below(root)
+        .into_iter()
+        .filter(|p| !super::files::is_hidden(p)) // temporary files of an interrupted write
+        .filter_map(|p| {
+            let rel = p
+                .strip_prefix(root)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
+            keep(&rel).then_some(rel)
+        })
+        .collect();
     out.sort();
     out
 }

@@ -6,6 +6,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+// The crate's own walker (std only, so tamis-sql's tests, which compile this file, can use it).
+#[path = "../../src/release/files.rs"]
+mod files;
+pub use files::files_below;
+
 /// The repository root (the crate's folder, or for a workspace member under `crates/` the
 /// folder above that holds `pipelines/`).
 pub fn repo() -> PathBuf {
@@ -92,26 +97,6 @@ pub fn tree(root: &Path, subs: &[&str]) -> BTreeMap<String, Vec<u8>> {
         }
     }
     out
-}
-
-/// Every file below `dir` (any depth, unsorted); a missing folder has none.
-pub fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                files.push(p);
-            }
-        }
-    }
-    files
 }
 
 /// `tamis bench gen` into `out`: a crawl-like corpus from the shared real data, `extra` flags
