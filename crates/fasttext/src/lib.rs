@@ -52,7 +52,7 @@
 //! See `examples/bench.rs` (single core, lid.176, UDHR text in 109 languages, C++ CLI load time
 //! subtracted): about 4.4× the C++ CLI on texts of at most 200 bytes, 8× on ~1 KB texts and 11×
 //! on ~8 KB texts. What makes the difference:
-//! - each word's summed rows come from a two-way LRU per-thread cache ([`Scratch`]), else from
+//! - each word's summed rows come from a per-thread cache ([`Scratch`], CLOCK replacement), else from
 //!   a table of all dictionary words built at load, else are computed from its n-grams;
 //! - n-gram hashes are extended byte by byte, without allocating, and reduced modulo `bucket`
 //!   without a division;
@@ -71,6 +71,7 @@
 //! returns a `.bin` the reference CLI loads. See the [`train`](mod@train) module.
 
 mod args;
+mod cache;
 mod dictionary;
 mod error;
 mod heap;
