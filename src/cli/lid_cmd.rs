@@ -71,7 +71,12 @@ struct TrainArgs {
     report: Option<PathBuf>,
 }
 
+/// Most lines per batch.
 const BATCH_LINES: usize = 4096;
+/// Output buffer: large enough that writes are few, small enough not to cost page faults.
+const OUT_BUFFER_BYTES: usize = 128 << 10;
+/// A chunk's output buffer is kept for the next batch up to this capacity.
+const KEEP_CHUNK_BYTES: usize = 1 << 20;
 /// Lines per parallel work item: one output buffer each, so short texts do not pay for an
 /// allocation per line.
 const CHUNK_LINES: usize = 64;
@@ -102,16 +107,21 @@ pub fn run(args: LidArgs) -> anyhow::Result<ExitCode> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let mut out = std::io::BufWriter::with_capacity(OUT_BUFFER_BYTES, stdout.lock());
     let mut line_no = 0usize;
     let mut bad = 0usize;
+    // Enough lines per batch for every thread to get several chunks, few enough that a short
+    // run does not touch (page-fault) megabytes of buffers it hardly needs.
+    let batch_lines = (CHUNK_LINES * 16 * pool.current_num_threads()).clamp(1024, BATCH_LINES);
     // One buffer of whole lines per batch; lines are ranges into it.
-    let mut batch: Vec<u8> = Vec::with_capacity(1 << 20);
-    let mut lines: Vec<std::ops::Range<usize>> = Vec::with_capacity(BATCH_LINES);
+    let mut batch: Vec<u8> = Vec::new();
+    let mut lines: Vec<std::ops::Range<usize>> = Vec::with_capacity(batch_lines);
+    // The output of each chunk of a batch, kept from batch to batch with its capacity.
+    let mut chunks: Vec<LabelledChunk> = Vec::new();
     loop {
         batch.clear();
         lines.clear();
-        while lines.len() < BATCH_LINES {
+        while lines.len() < batch_lines {
             let start = batch.len();
             if input.read_until(b'\n', &mut batch)? == 0 {
                 break;
@@ -121,30 +131,37 @@ pub fn run(args: LidArgs) -> anyhow::Result<ExitCode> {
         if lines.is_empty() {
             break;
         }
-        let chunks: Vec<LabelledChunk> = pool.install(|| {
-            lines
-                .par_chunks(CHUNK_LINES)
-                .map_init(String::new, |decoded, chunk| {
-                    let mut text = Vec::with_capacity(chunk.iter().map(|r| r.len() + 80).sum());
-                    let mut errors = Vec::new();
+        let n = lines.len().div_ceil(CHUNK_LINES);
+        if chunks.len() < n {
+            chunks.resize_with(n, Default::default);
+        }
+        pool.install(|| {
+            chunks[..n]
+                .par_iter_mut()
+                .zip(lines.par_chunks(CHUNK_LINES))
+                .for_each_init(String::new, |decoded, ((text, errors), chunk)| {
+                    text.clear();
+                    errors.clear();
+                    text.reserve(chunk.iter().map(|r| r.len() + 80).sum());
                     for (i, r) in chunk.iter().enumerate() {
                         let line = &batch[r.clone()];
                         let result = std::str::from_utf8(line)
                             .map_err(|e| format!("not UTF-8: {e}"))
-                            .and_then(|line| label_line(&id, line, &args, &mut text, decoded));
+                            .and_then(|line| label_line(&id, line, &args, text, decoded));
                         match result {
                             Ok(()) => text.push(b'\n'),
                             Err(e) if e.is_empty() => {} // blank line
                             Err(e) => errors.push((i, e)),
                         }
                     }
-                    (text, errors)
                 })
-                .collect()
         });
-        for (c, (text, errors)) in chunks.into_iter().enumerate() {
-            out.write_all(&text)?;
-            for (i, e) in errors {
+        for (c, (text, errors)) in chunks[..n].iter_mut().enumerate() {
+            out.write_all(text)?;
+            if text.capacity() > KEEP_CHUNK_BYTES {
+                *text = Vec::new(); // the output of huge lines is not kept for the next batch
+            }
+            for (i, e) in errors.drain(..) {
                 bad += 1;
                 eprintln!("tamis lid: line {}: {e}", line_no + c * CHUNK_LINES + i + 1);
             }

@@ -169,7 +169,10 @@ impl WordCache {
     /// Doubles the index and re-enters every entry (whose hash the arena keeps).
     fn grow_index(&mut self) {
         let slots = self.index.len() * 2;
-        self.index = vec![0; slots];
+        // Written, not allocated zeroed: reading fresh zeroed pages first and writing them
+        // afterwards takes two page faults each.
+        self.index = Vec::with_capacity(slots);
+        self.index.resize(slots, 0);
         self.shift = 64 - slots.trailing_zeros();
         for e in 0..self.len - 1 {
             // the newest entry, `len - 1`, is entered by `insert` itself
