@@ -73,6 +73,8 @@ struct TrainArgs {
 
 /// Most lines per batch.
 const BATCH_LINES: usize = 4096;
+/// Input buffer.
+const IN_BUFFER_BYTES: usize = 64 << 10;
 /// Output buffer: large enough that writes are few, small enough not to cost page faults.
 const OUT_BUFFER_BYTES: usize = 128 << 10;
 /// A chunk's output buffer is kept for the next batch up to this capacity.
@@ -105,7 +107,8 @@ pub fn run(args: LidArgs) -> anyhow::Result<ExitCode> {
         .num_threads(args.threads)
         .build()?;
     let stdin = std::io::stdin();
-    let mut input = stdin.lock();
+    // Larger reads than stdin's own 8 KiB buffer (which a larger read bypasses).
+    let mut input = std::io::BufReader::with_capacity(IN_BUFFER_BYTES, stdin.lock());
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(OUT_BUFFER_BYTES, stdout.lock());
     let mut line_no = 0usize;

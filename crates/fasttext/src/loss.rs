@@ -122,6 +122,13 @@ impl HuffmanTree {
     /// worst of k already-found leaves. An explicit stack replaces the reference's recursion
     /// (a degenerate tree can be as deep as the number of labels); pushing right before left
     /// keeps the reference's visiting order, so the heap sees leaves in the same sequence.
+    ///
+    /// A child's score, `parent + std_log(p)`, is computed only when the child is popped, and
+    /// not at all when even `parent + std_log(1)` (an upper bound: `p <= 1`, and `std_log` and
+    /// float rounding are monotonic) would be pruned: the same nodes are pruned and the same
+    /// scores computed, with fewer `log`s (a right child is often popped after its left
+    /// sibling's leaves raised the bar past its parent).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn predict(
         &self,
         output: &Matrix,
@@ -129,12 +136,28 @@ impl HuffmanTree {
         k: usize,
         threshold: f32,
         heap: &mut Vec<Scored>,
-        stack: &mut Vec<(u32, f32)>,
+        stack: &mut Vec<(u32, f32, f32)>,
     ) {
         let log_threshold = std_log(threshold);
+        let log_max = std_log(1.0);
         stack.clear();
-        stack.push((self.root() as u32, 0.0));
-        while let Some((node, score)) = stack.pop() {
+        // (node, parent's score, branch probability); a negative probability: the score is
+        // the second field itself (the root's).
+        stack.push((self.root() as u32, 0.0, -1.0));
+        while let Some((node, base, p)) = stack.pop() {
+            let bar = if heap.len() == k {
+                heap[0].0.max(log_threshold)
+            } else {
+                log_threshold
+            };
+            let score = if p < 0.0 {
+                base
+            } else {
+                if base + log_max < bar && !p.is_nan() {
+                    continue; // pruned whatever p is
+                }
+                base + std_log(p)
+            };
             if score < log_threshold {
                 continue;
             }
@@ -155,8 +178,8 @@ impl HuffmanTree {
             // as a float division.
             let f = 1.0 / (1.0 + (-f).exp());
             let (left, right) = self.children[row];
-            stack.push((right, score + std_log(f)));
-            stack.push((left, score + std_log(1.0 - f)));
+            stack.push((right, score, f));
+            stack.push((left, score, 1.0 - f));
         }
         heap::sort(heap);
     }
@@ -181,7 +204,7 @@ impl Loss {
         threshold: f32,
         heap: &mut Vec<Scored>,
         scores: &mut Vec<f32>,
-        stack: &mut Vec<(u32, f32)>,
+        stack: &mut Vec<(u32, f32, f32)>,
     ) {
         heap.clear();
         match self {

@@ -523,9 +523,7 @@ impl Model {
         }
         if token != EOS.as_bytes() {
             self.dict.for_each_subword_rows(token, bow, ids, |rows| {
-                for &row in rows {
-                    self.input.add_row_to(row as usize, word);
-                }
+                self.input.add_rows_to(rows, word);
                 count += rows.len() as u32;
             });
             if bow.capacity() > BIG_TOKEN_BYTES {
@@ -615,7 +613,7 @@ pub struct Scratch {
     hashes: Vec<u32>,
     heap: Vec<Scored>,
     scores: Vec<f32>,
-    stack: Vec<(u32, f32)>,
+    stack: Vec<(u32, f32, f32)>,
     cache: WordCache,
     cache_budget: usize,
 }
