@@ -13,16 +13,13 @@
 //! page faults (read, then copy-on-write), which was a fifth of `tamis lid`'s time on 6 500
 //! short texts.
 
-/// Longest word (in bytes) the cache stores.
-pub(crate) const KEY_MAX: usize = 32;
-/// Entry layout, in `u32`s: hash, length, row count, CLOCK mark, key bytes, vector.
+/// Entry layout, in `u32`s: hash, length, row count, CLOCK mark, key bytes (`KW` words), vector.
 const HEADER: usize = 4;
-const KEY_WORDS: usize = KEY_MAX / 4;
 /// Index slots to start with (8 KiB).
 const MIN_INDEX: usize = 1 << 10;
 
-/// See the module documentation.
-pub(crate) struct WordCache {
+/// See the module documentation. Words of up to `4 * KW` bytes are cached.
+pub(crate) struct WordCache<const KW: usize> {
     dim: usize,
     stride: usize,
     /// Most entries the budget allows (0: disabled).
@@ -36,7 +33,10 @@ pub(crate) struct WordCache {
     hand: usize,
 }
 
-impl WordCache {
+impl<const KW: usize> WordCache<KW> {
+    /// Longest word (in bytes) the cache stores.
+    pub(crate) const KEY_MAX: usize = 4 * KW;
+
     pub(crate) fn disabled() -> Self {
         WordCache {
             dim: 0,
@@ -52,11 +52,11 @@ impl WordCache {
 
     /// A cache for vectors of `dim` floats using at most about `budget` bytes.
     pub(crate) fn new(dim: usize, budget: usize) -> Self {
-        let stride = HEADER + KEY_WORDS + dim;
+        let stride = HEADER + KW + dim;
         // Per entry: the entry itself, and two index slots at the index's fullest.
         let max_entries = budget / (stride * 4 + 2 * 8);
         if max_entries < 16 {
-            return WordCache::disabled();
+            return Self::disabled();
         }
         let slots = MIN_INDEX.min((2 * max_entries).next_power_of_two());
         WordCache {
@@ -83,22 +83,41 @@ impl WordCache {
     }
 
     /// `word` as the key words of an entry (zero-padded).
-    #[inline(always)]
-    fn key(word: &[u8]) -> [u32; KEY_WORDS] {
-        let mut bytes = [0u8; KEY_MAX];
-        bytes[..word.len()].copy_from_slice(word);
-        let mut key = [0u32; KEY_WORDS];
-        for (k, c) in key.iter_mut().zip(bytes.chunks_exact(4)) {
-            *k = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    fn key(word: &[u8]) -> [u32; KW] {
+        let mut key = [0u32; KW];
+        for (i, &b) in word.iter().enumerate() {
+            key[i / 4] |= (b as u32) << (8 * (i % 4));
         }
         key
+    }
+
+    /// Whether the key words `stored` (zero-padded) hold `word` (at most `KEY_MAX` bytes).
+    /// Compared four bytes at a time from the word itself: building the padded key on the
+    /// stack (a variable-length copy, then wide loads of it) stalled on store forwarding.
+    #[inline(always)]
+    fn same_key(stored: &[u32], word: &[u8]) -> bool {
+        let mut chunks = word.chunks_exact(4);
+        for (&k, c) in stored.iter().zip(&mut chunks) {
+            if k != u32::from_le_bytes([c[0], c[1], c[2], c[3]]) {
+                return false;
+            }
+        }
+        let rest = chunks.remainder();
+        if rest.is_empty() {
+            return true;
+        }
+        let mut last = 0u32;
+        for (i, &b) in rest.iter().enumerate() {
+            last |= (b as u32) << (8 * i);
+        }
+        stored[word.len() / 4] == last
     }
 
     /// If `word` (whose hash is `h`) is cached, adds its vector to `hidden` and returns its row
     /// count.
     #[inline]
     pub(crate) fn add_cached(&mut self, word: &[u8], h: u32, hidden: &mut [f32]) -> Option<u32> {
-        if self.len == 0 || word.len() > KEY_MAX {
+        if self.len == 0 || word.len() > Self::KEY_MAX {
             return None;
         }
         let mask = self.index.len() - 1;
@@ -111,11 +130,9 @@ impl WordCache {
             if (v >> 32) as u32 == h {
                 let e = (v as u32 - 1) as usize * self.stride;
                 let entry = &self.entries[e..e + self.stride];
-                if entry[1] == word.len() as u32
-                    && entry[HEADER..HEADER + KEY_WORDS] == Self::key(word)
-                {
+                if entry[1] == word.len() as u32 && Self::same_key(&entry[HEADER..], word) {
                     let rows = entry[2];
-                    for (x, &bits) in hidden.iter_mut().zip(&entry[HEADER + KEY_WORDS..]) {
+                    for (x, &bits) in hidden.iter_mut().zip(&entry[HEADER + KW..]) {
                         *x += f32::from_bits(bits);
                     }
                     self.entries[e + 3] = 1;
@@ -129,7 +146,7 @@ impl WordCache {
     /// Caches `word` (not cached yet) with its summed rows `vec` and their number.
     #[inline]
     pub(crate) fn insert(&mut self, word: &[u8], h: u32, vec: &[f32], rows: u32) {
-        if self.max_entries == 0 || word.len() > KEY_MAX || word.is_empty() {
+        if self.max_entries == 0 || word.len() > Self::KEY_MAX || word.is_empty() {
             return;
         }
         debug_assert_eq!(vec.len(), self.dim);
@@ -150,8 +167,8 @@ impl WordCache {
         entry[1] = word.len() as u32;
         entry[2] = rows;
         entry[3] = 0;
-        entry[HEADER..HEADER + KEY_WORDS].copy_from_slice(&Self::key(word));
-        for (o, x) in entry[HEADER + KEY_WORDS..].iter_mut().zip(vec) {
+        entry[HEADER..HEADER + KW].copy_from_slice(&Self::key(word));
+        for (o, x) in entry[HEADER + KW..].iter_mut().zip(vec) {
             *o = x.to_bits();
         }
         self.index_insert(h, e);
@@ -237,7 +254,7 @@ mod tests {
     /// hit gives the vector that was inserted for that word.
     #[test]
     fn hits_are_exact_under_eviction() {
-        let mut c = WordCache::new(2, 64 * (4 * (HEADER + KEY_WORDS + 2) + 16));
+        let mut c = WordCache::<8>::new(2, 64 * (4 * (HEADER + 8 + 2) + 16));
         assert_eq!(c.capacity(), 64);
         let word = |i: u32| format!("w{i}").into_bytes();
         // Few distinct hashes, so probe runs are long and deletions shift entries.
@@ -263,23 +280,51 @@ mod tests {
         assert!(hits > 5_000, "{hits} hits");
     }
 
+    /// Words of every length up to the longest cached, under one hash, differing in one byte
+    /// or in their length only: each finds its own entry.
+    #[test]
+    fn keys_are_compared_byte_for_byte() {
+        let mut c = WordCache::<8>::new(2, 1 << 16);
+        let mut words = Vec::new();
+        for len in 1..=WordCache::<8>::KEY_MAX {
+            for last in [b'a', b'b', 0] {
+                let mut w = vec![b'x'; len];
+                w[len - 1] = last;
+                words.push(w);
+            }
+        }
+        for (i, w) in words.iter().enumerate() {
+            let mut out = [0.0; 2];
+            assert_eq!(c.add_cached(w, 42, &mut out), None, "{w:?}");
+            c.insert(w, 42, &vec_of(i as u32), i as u32);
+        }
+        for (i, w) in words.iter().enumerate() {
+            let mut out = [0.0; 2];
+            assert_eq!(c.add_cached(w, 42, &mut out), Some(i as u32), "{w:?}");
+            assert_eq!(out, vec_of(i as u32));
+        }
+    }
+
     #[test]
     fn long_and_empty_words_are_not_cached() {
-        let mut c = WordCache::new(2, 1 << 16);
-        let long = [b'a'; KEY_MAX + 1];
+        let mut c = WordCache::<8>::new(2, 1 << 16);
+        let long = [b'a'; WordCache::<8>::KEY_MAX + 1];
         c.insert(&long, 1, &[1.0, 2.0], 3);
         c.insert(b"", 2, &[1.0, 2.0], 3);
         assert_eq!(c.len, 0);
-        let exact = [b'b'; KEY_MAX];
+        let exact = [b'b'; WordCache::<8>::KEY_MAX];
         c.insert(&exact, 3, &[1.0, 2.0], 3);
         let mut out = [0.0; 2];
         assert_eq!(c.add_cached(&exact, 3, &mut out), Some(3));
-        assert_eq!(c.add_cached(&exact[..KEY_MAX - 1], 3, &mut out), None);
+        assert_eq!(
+            c.add_cached(&exact[..WordCache::<8>::KEY_MAX - 1], 3, &mut out),
+            None
+        );
     }
 
     #[test]
     fn tiny_budget_disables() {
-        let mut c = WordCache::new(16, 100);
+        let mut c = WordCache::<8>::new(16, 100);
         c.insert(b"a", 1, &[0.0; 16], 1);
         assert_eq!(c.add_cached(b"a", 1, &mut [0.0; 16]), None);
     }

@@ -464,7 +464,12 @@ impl Model {
     #[inline]
     fn add_token(&self, token: &[u8], h: u32, s: &mut Scratch) -> u64 {
         let word_ngrams = self.args.word_ngrams > 1;
-        if let Some(rows) = s.cache.add_cached(token, h, &mut s.hidden) {
+        let cached = if token.len() <= ShortWords::KEY_MAX {
+            s.cache.add_cached(token, h, &mut s.hidden)
+        } else {
+            s.long_cache.add_cached(token, h, &mut s.hidden)
+        };
+        if let Some(rows) = cached {
             if word_ngrams {
                 s.hashes.push(h);
             }
@@ -502,7 +507,11 @@ impl Model {
             s.hashes.push(h);
         }
         add_assign(&mut s.hidden, &s.word);
-        s.cache.insert(token, h, &s.word, rows);
+        if token.len() <= ShortWords::KEY_MAX {
+            s.cache.insert(token, h, &s.word, rows);
+        } else {
+            s.long_cache.insert(token, h, &s.word, rows);
+        }
         rows as u64
     }
 
@@ -614,7 +623,10 @@ pub struct Scratch {
     heap: Vec<Scored>,
     scores: Vec<f32>,
     stack: Vec<(u32, f32, f32)>,
-    cache: WordCache,
+    cache: ShortWords,
+    /// Words of 33 to 128 bytes (many in scripts of three bytes a character), apart so that
+    /// the common short words keep small entries.
+    long_cache: LongWords,
     cache_budget: usize,
 }
 
@@ -627,7 +639,10 @@ impl Default for Scratch {
 impl std::fmt::Debug for Scratch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scratch")
-            .field("cache_words", &self.cache.capacity())
+            .field(
+                "cache_words",
+                &(self.cache.capacity() + self.long_cache.capacity()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -637,6 +652,12 @@ impl std::fmt::Debug for Scratch {
 /// (≈ 65 k words) made `tamis lid` faster (`benches/lid_vs_reference.sh`). Pages are only
 /// touched as words arrive.
 const DEFAULT_CACHE_BYTES: usize = 8 << 20;
+
+/// The word caches of a [`Scratch`]: words of up to 32 bytes, and longer ones up to 128.
+type ShortWords = WordCache<8>;
+type LongWords = WordCache<32>;
+/// The long words' cache gets this fraction of the budget.
+const LONG_WORDS_SHARE: usize = 8;
 
 /// Models whose scratch a thread keeps for [`Model::predict`].
 const SCRATCHES_PER_THREAD: usize = 4;
@@ -660,6 +681,7 @@ impl Scratch {
             scores: Vec::new(),
             stack: Vec::new(),
             cache: WordCache::disabled(),
+            long_cache: WordCache::disabled(),
             cache_budget: bytes,
         }
     }
@@ -672,7 +694,9 @@ impl Scratch {
         self.model_id = model.id;
         self.hidden = vec![0.0; dim];
         self.word = vec![0.0; dim];
-        self.cache = WordCache::new(dim, self.cache_budget);
+        let long = self.cache_budget / LONG_WORDS_SHARE;
+        self.cache = WordCache::new(dim, self.cache_budget - long);
+        self.long_cache = WordCache::new(dim, long);
     }
 }
 
