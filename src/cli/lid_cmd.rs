@@ -75,8 +75,6 @@ struct TrainArgs {
 const BATCH_LINES: usize = 4096;
 /// Input buffer.
 const IN_BUFFER_BYTES: usize = 64 << 10;
-/// Output buffer: large enough that writes are few, small enough not to cost page faults.
-const OUT_BUFFER_BYTES: usize = 128 << 10;
 /// A chunk's output buffer is kept for the next batch up to this capacity.
 const KEEP_CHUNK_BYTES: usize = 1 << 20;
 /// Lines per parallel work item: one output buffer each, so short texts do not pay for an
@@ -110,7 +108,9 @@ pub fn run(args: LidArgs) -> anyhow::Result<ExitCode> {
     // Larger reads than stdin's own 8 KiB buffer (which a larger read bypasses).
     let mut input = std::io::BufReader::with_capacity(IN_BUFFER_BYTES, stdin.lock());
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(OUT_BUFFER_BYTES, stdout.lock());
+    // Not buffered again: each chunk's output is whole lines, which stdout's line writer
+    // passes straight to the file (a copy less).
+    let mut out = stdout.lock();
     let mut line_no = 0usize;
     let mut bad = 0usize;
     // Enough lines per batch for every thread to get several chunks, few enough that a short
