@@ -380,6 +380,7 @@ impl Model {
             &mut s.heap,
             &mut s.scores,
             &mut s.stack,
+            &mut s.queue,
         );
         let labels = self.dict.labels();
         out.extend(s.heap.iter().map(|&(score, index)| Prediction {
@@ -623,6 +624,7 @@ pub struct Scratch {
     heap: Vec<Scored>,
     scores: Vec<f32>,
     stack: Vec<(u32, f32, f32)>,
+    queue: Vec<crate::loss::Open>,
     cache: ShortWords,
     /// Words of 33 to 128 bytes (many in scripts of three bytes a character), apart so that
     /// the common short words keep small entries.
@@ -680,6 +682,7 @@ impl Scratch {
             heap: Vec::new(),
             scores: Vec::new(),
             stack: Vec::new(),
+            queue: Vec::new(),
             cache: WordCache::disabled(),
             long_cache: WordCache::disabled(),
             cache_budget: bytes,
