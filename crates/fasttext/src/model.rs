@@ -651,8 +651,8 @@ impl std::fmt::Debug for Scratch {
 
 /// Default memory for the word cache of one [`Scratch`]. Crawl text in a hundred languages has
 /// more distinct words than 1 MiB holds (≈ 9 k words): on `tamis bench gen` documents 8 MiB
-/// (≈ 65 k words) made `tamis lid` faster (`benches/lid_vs_reference.sh`). Pages are only
-/// touched as words arrive.
+/// made `tamis lid` faster (`benches/lid_vs_reference.sh`). For lid.176 that is ≈ 57 k words of
+/// up to 32 bytes and ≈ 4.7 k longer ones. Pages are only touched as words arrive.
 const DEFAULT_CACHE_BYTES: usize = 8 << 20;
 
 /// The word caches of a [`Scratch`]: words of up to 32 bytes, and longer ones up to 128.
