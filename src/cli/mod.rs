@@ -6,6 +6,7 @@ mod bench_cmd;
 mod dedup_cmd;
 mod filters_cmd;
 mod lid_cmd;
+mod lid_json;
 mod read_cmd;
 mod release_cmd;
 mod run_cmd;

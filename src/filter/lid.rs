@@ -140,6 +140,17 @@ impl Identifier {
             .map(|p| self.main_guess(p, text))
     }
 
+    /// The main model's best guess alone, borrowed: `(tag, label, probability)`, the same as
+    /// [`Identifier::identify_main`] gives, without allocating.
+    pub fn identify_main_ref(&self, text: &str) -> Option<(&str, &str, f32)> {
+        let p = *self.main.predict(text, 1, 0.0).first()?;
+        let tag = match self.main_tags[p.index].as_str() {
+            "zho_Hans" if crate::lang::chinese_script(text) == "Hant" => "zho_Hant",
+            tag => tag,
+        };
+        Some((tag, p.label, p.prob))
+    }
+
     /// A prediction of the main model as a guess for `text` (its tag mapped at load).
     pub fn main_guess(&self, p: &tamis_fasttext::Prediction<'_>, text: &str) -> Guess {
         Guess {

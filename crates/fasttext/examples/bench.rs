@@ -3,12 +3,17 @@
 //! ```text
 //! cargo run --release --example bench -- [--model PATH] [--data DIR] [--secs N] [--k K]
 //!                                        [--write DIR] [--no-cache | --cache-bytes N] [--only short|1 KB|8 KB]
+//!                                        [--lines FILE]
 //! ```
 //! Builds three sets of texts from `DIR/udhr/*.txt` (default: the shared data directory):
 //! short (lines cut to at most 200 bytes), ~1 KB and ~8 KB (consecutive lines of one language
 //! joined by spaces), predicts each set repeatedly for `N` seconds (default 3) and reports
 //! texts/s and MB/s. `--write DIR` also saves each set as one text per line, the input the C++
 //! CLI needs for the same measurement (`taskset -c 0 fasttext predict MODEL FILE 1`).
+//!
+//! `--lines FILE` measures instead one pass over the texts of FILE (one per line), each pass
+//! with a new [`Scratch`], as one run of `tamis lid` sees them: the word cache starts empty
+//! (`--secs 0`: a single pass, so that its memory is new to the process too).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -23,6 +28,7 @@ struct Opts {
     write: Option<PathBuf>,
     cache: Option<usize>,
     only: Option<String>,
+    lines: Option<PathBuf>,
 }
 
 fn opts() -> Opts {
@@ -36,6 +42,7 @@ fn opts() -> Opts {
         write: None,
         cache: None,
         only: None,
+        lines: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -49,6 +56,7 @@ fn opts() -> Opts {
             "--no-cache" => o.cache = Some(0),
             "--cache-bytes" => o.cache = Some(val().parse().expect("--cache-bytes N")),
             "--only" => o.only = Some(val()),
+            "--lines" => o.lines = Some(val().into()),
             _ => panic!("unknown argument {a}"),
         }
     }
@@ -146,6 +154,10 @@ fn main() {
         model.dim(),
         model.loss_name()
     );
+    if let Some(path) = &o.lines {
+        cold_passes(&model, path, &o);
+        return;
+    }
     let sets = build_sets(&o.data);
     if let Some(dir) = &o.write {
         std::fs::create_dir_all(dir).expect("create --write dir");
@@ -208,4 +220,46 @@ fn main() {
             median * per,
         );
     }
+}
+
+/// `--lines`: passes over the file's texts, each with a fresh scratch (cold word cache).
+fn cold_passes(model: &Model, path: &Path, o: &Opts) {
+    let body = std::fs::read_to_string(path).expect("--lines file");
+    let texts: Vec<&str> = body.lines().collect();
+    let bytes: usize = texts.iter().map(|t| t.len()).sum();
+    let mut out = Vec::new();
+    let mut times = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs_f64(o.secs);
+    let mut top_en = 0usize;
+    // `--secs 0`: one pass only, the first in this process (whose memory is all new, as in one
+    // run of `tamis lid`); later passes reuse the pages the earlier scratches freed.
+    let passes = if o.secs == 0.0 { 1 } else { 5 };
+    while Instant::now() < deadline || times.len() < passes {
+        let mut scratch = match o.cache {
+            None => Scratch::new(),
+            Some(bytes) => Scratch::with_cache_bytes(bytes),
+        };
+        let (start, cpu_start) = (Instant::now(), cpu_nanos());
+        top_en = 0;
+        for t in &texts {
+            model.predict_into(t, o.k, 0.0, &mut scratch, &mut out);
+            top_en += usize::from(out.first().is_some_and(|p| p.label == "__label__en"));
+        }
+        times.push(match (cpu_start, cpu_nanos()) {
+            (Some(a), Some(b)) if b > a => (b - a) as f64 / 1e9,
+            _ => start.elapsed().as_secs_f64(),
+        });
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    let (best, median) = (times[0], times[times.len() / 2]);
+    println!(
+        "{}: {} texts, avg {} B, cold cache: best {:.2} ms ({:.0} texts/s, {:.1} MB/s), median {:.2} ms  (top-1 en: {top_en})",
+        path.display(),
+        texts.len(),
+        bytes / texts.len().max(1),
+        best * 1e3,
+        texts.len() as f64 / best,
+        bytes as f64 / best / 1e6,
+        median * 1e3,
+    );
 }

@@ -50,19 +50,27 @@
 //! # Speed
 //!
 //! See `examples/bench.rs` (single core, lid.176, UDHR text in 109 languages, C++ CLI load time
-//! subtracted): about 4.4× the C++ CLI on texts of at most 200 bytes, 8× on ~1 KB texts and 11×
-//! on ~8 KB texts. What makes the difference:
-//! - each word's summed rows come from a two-way LRU per-thread cache ([`Scratch`]), else from
-//!   a table of all dictionary words built at load, else are computed from its n-grams;
+//! subtracted): about 10× the C++ CLI on texts of at most 200 bytes, 20× on ~1 KB texts and 23×
+//! on ~8 KB texts with a warm word cache (`BENCHMARKS.md`, "Language ID", for one cold pass and
+//! for `tamis lid` against the CLI). What makes the difference:
+//! - each word's summed rows come from a per-thread cache ([`Scratch`]: an arena filled in
+//!   arrival order, so a short run touches only the pages its words need, CLOCK replacement),
+//!   else from a table of all dictionary words built at load, else are computed from its
+//!   n-grams;
 //! - n-gram hashes are extended byte by byte, without allocating, and reduced modulo `bucket`
 //!   without a division;
 //! - for a pruned model, a word's n-gram ids are mapped to rows in a batch through a bitset with
-//!   a rank directory (branch-free compaction, so cache misses overlap);
+//!   a rank directory (branch-free compaction, so cache misses overlap), and the rows are summed
+//!   in registers;
 //! - quantized rows are decoded on the fly from their 8-byte codes (400 KB for lid.176, which
-//!   stays in L2; decoding the matrix to 3.2 MB of floats at load was no faster).
+//!   stays in L2; decoding the matrix to 3.2 MB of floats at load was no faster);
+//! - with hierarchical softmax and k = 1 the tree is searched best-first (about 5 nodes instead
+//!   of 13 on lid.176), and the answer kept only where it provably is the reference's (else the
+//!   reference's depth-first search runs: ~10% of texts); that search skips a child's `log`
+//!   when even the largest one would be pruned.
 //!
-//! What remains is mostly the exact tree search (a `log` per branch, ~30% on short texts) and
-//! the n-grams of words not yet cached.
+//! What remains is mostly memory latency: the cache's index and entry on a hit, the n-grams of
+//! words not yet cached, and the `exp` and `log`s of the tree search.
 //!
 //! # Training
 //!
@@ -71,6 +79,7 @@
 //! returns a `.bin` the reference CLI loads. See the [`train`](mod@train) module.
 
 mod args;
+mod cache;
 mod dictionary;
 mod error;
 mod heap;

@@ -231,6 +231,46 @@ impl QuantMatrix {
         }
     }
 
+    /// `x += row r` for each `r` of `rows`, in order: the same operations as
+    /// [`QuantMatrix::add_row_to`] row after row, with `x` held in registers for the common
+    /// shapes and no call per row, so that the loads of the next rows' codes overlap.
+    #[inline]
+    pub(crate) fn add_rows_to(&self, rows: &[u32], x: &mut [f32]) {
+        if self.pq.dsub == 2 && self.pq.lastdsub == 2 {
+            match self.pq.nsubq {
+                8 => return self.add_rows_pairs::<8>(rows, x), // dim 16 (lid.176)
+                50 => return self.add_rows_pairs::<50>(rows, x), // dim 100
+                _ => {}
+            }
+        }
+        for &r in rows {
+            self.add_row_to(r as usize, x);
+        }
+    }
+
+    /// [`QuantMatrix::add_rows_to`] for `NS` sub-quantizers of two floats.
+    #[inline]
+    fn add_rows_pairs<const NS: usize>(&self, rows: &[u32], x: &mut [f32]) {
+        let mut acc = [[0.0f32; 2]; NS];
+        for (a, c) in acc.iter_mut().zip(x.chunks_exact(2)) {
+            *a = [c[0], c[1]];
+        }
+        let cents = &self.pq.centroids[..NS * KSUB * 2];
+        for &r in rows {
+            let (code, alpha) = self.row(r as usize);
+            let code: &[u8; NS] = code.try_into().expect("NS codes per row");
+            for (m, a) in acc.iter_mut().enumerate() {
+                let s = (m * KSUB + code[m] as usize) * 2;
+                a[0] += alpha * cents[s];
+                a[1] += alpha * cents[s + 1];
+            }
+        }
+        for (a, c) in acc.iter().zip(x.chunks_exact_mut(2)) {
+            c[0] = a[0];
+            c[1] = a[1];
+        }
+    }
+
     /// `x · row i` as the reference's `mulcode`: the dot with the centroids, then times the norm.
     #[inline]
     pub(crate) fn dot_row(&self, x: &[f32], i: usize) -> f32 {
@@ -305,6 +345,19 @@ impl Matrix {
         match self {
             Matrix::Dense(d) => add_assign(x, d.row(i)),
             Matrix::Quant(q) => q.add_row_to(i, x),
+        }
+    }
+
+    /// `x += row r` for each `r` of `rows`, in order.
+    #[inline]
+    pub(crate) fn add_rows_to(&self, rows: &[u32], x: &mut [f32]) {
+        match self {
+            Matrix::Dense(d) => {
+                for &r in rows {
+                    add_assign(x, d.row(r as usize));
+                }
+            }
+            Matrix::Quant(q) => q.add_rows_to(rows, x),
         }
     }
 

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::args::{Args, LossName};
+use crate::cache::WordCache;
 use crate::dictionary::{self, BucketMap, Dictionary, EOS, LABEL_PREFIX};
 use crate::error::Error;
 use crate::heap::Scored;
@@ -379,6 +380,7 @@ impl Model {
             &mut s.heap,
             &mut s.scores,
             &mut s.stack,
+            &mut s.queue,
         );
         let labels = self.dict.labels();
         out.extend(s.heap.iter().map(|&(score, index)| Prediction {
@@ -463,7 +465,12 @@ impl Model {
     #[inline]
     fn add_token(&self, token: &[u8], h: u32, s: &mut Scratch) -> u64 {
         let word_ngrams = self.args.word_ngrams > 1;
-        if let Some(rows) = s.cache.add_cached(token, h, &mut s.hidden) {
+        let cached = if token.len() <= ShortWords::KEY_MAX {
+            s.cache.add_cached(token, h, &mut s.hidden)
+        } else {
+            s.long_cache.add_cached(token, h, &mut s.hidden)
+        };
+        if let Some(rows) = cached {
             if word_ngrams {
                 s.hashes.push(h);
             }
@@ -501,7 +508,11 @@ impl Model {
             s.hashes.push(h);
         }
         add_assign(&mut s.hidden, &s.word);
-        s.cache.insert(token, h, &s.word, rows);
+        if token.len() <= ShortWords::KEY_MAX {
+            s.cache.insert(token, h, &s.word, rows);
+        } else {
+            s.long_cache.insert(token, h, &s.word, rows);
+        }
         rows as u64
     }
 
@@ -522,9 +533,7 @@ impl Model {
         }
         if token != EOS.as_bytes() {
             self.dict.for_each_subword_rows(token, bow, ids, |rows| {
-                for &row in rows {
-                    self.input.add_row_to(row as usize, word);
-                }
+                self.input.add_rows_to(rows, word);
                 count += rows.len() as u32;
             });
             if bow.capacity() > BIG_TOKEN_BYTES {
@@ -599,8 +608,8 @@ static IS_SPACE: [bool; 256] = {
 
 /// Per-thread working memory for [`Model::predict_into`].
 ///
-/// Holds the hidden vector, the search heap, and a two-way set-associative cache (about 1 MiB
-/// by default) of the summed rows of recently seen words, checked before the dictionary. It
+/// Holds the hidden vector, the search heap, and a cache (8 MiB at most by default, touched only
+/// as words arrive) of the summed rows of recently seen words, checked before the dictionary. It
 /// matters most for out-of-vocabulary words, whose character n-grams are otherwise hashed and
 /// looked up every time (most tokens for lid.176, whose dictionary has 7 235 words). Creating
 /// one allocates nothing until first use; keep one per thread and reuse it. A scratch may be
@@ -614,8 +623,12 @@ pub struct Scratch {
     hashes: Vec<u32>,
     heap: Vec<Scored>,
     scores: Vec<f32>,
-    stack: Vec<(u32, f32)>,
-    cache: WordCache,
+    stack: Vec<(u32, f32, f32)>,
+    queue: Vec<crate::loss::Open>,
+    cache: ShortWords,
+    /// Words of 33 to 128 bytes (many in scripts of three bytes a character), apart so that
+    /// the common short words keep small entries.
+    long_cache: LongWords,
     cache_budget: usize,
 }
 
@@ -628,16 +641,25 @@ impl Default for Scratch {
 impl std::fmt::Debug for Scratch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scratch")
-            .field("cache_slots", &self.cache.slots())
+            .field(
+                "cache_words",
+                &(self.cache.capacity() + self.long_cache.capacity()),
+            )
             .finish_non_exhaustive()
     }
 }
 
 /// Default memory for the word cache of one [`Scratch`]. Crawl text in a hundred languages has
 /// more distinct words than 1 MiB holds (≈ 9 k words): on `tamis bench gen` documents 8 MiB
-/// (≈ 75 k words) made `tamis lid` faster (`benches/lid_vs_reference.sh`). It is allocated
-/// zeroed, so pages are only touched as words arrive.
+/// made `tamis lid` faster (`benches/lid_vs_reference.sh`). For lid.176 that is ≈ 57 k words of
+/// up to 32 bytes and ≈ 4.7 k longer ones. Pages are only touched as words arrive.
 const DEFAULT_CACHE_BYTES: usize = 8 << 20;
+
+/// The word caches of a [`Scratch`]: words of up to 32 bytes, and longer ones up to 128.
+type ShortWords = WordCache<8>;
+type LongWords = WordCache<32>;
+/// The long words' cache gets this fraction of the budget.
+const LONG_WORDS_SHARE: usize = 8;
 
 /// Models whose scratch a thread keeps for [`Model::predict`].
 const SCRATCHES_PER_THREAD: usize = 4;
@@ -660,7 +682,9 @@ impl Scratch {
             heap: Vec::new(),
             scores: Vec::new(),
             stack: Vec::new(),
+            queue: Vec::new(),
             cache: WordCache::disabled(),
+            long_cache: WordCache::disabled(),
             cache_budget: bytes,
         }
     }
@@ -673,123 +697,9 @@ impl Scratch {
         self.model_id = model.id;
         self.hidden = vec![0.0; dim];
         self.word = vec![0.0; dim];
-        self.cache = WordCache::new(dim, self.cache_budget);
-    }
-}
-
-/// Longest word (in bytes) the cache stores.
-const CACHE_KEY_MAX: usize = 32;
-/// Slot layout, in `u32`s: hash, length (0 = empty), row count, LRU mark, key bytes, vector.
-const SLOT_HEADER: usize = 4;
-const SLOT_KEY: usize = CACHE_KEY_MAX / 4;
-
-/// A two-way set-associative cache: word → (sum of its rows, number of rows). Keyed by the
-/// word's FNV hash, which the tokenizer computes anyway, and verified against the stored bytes.
-/// A slot keeps its tag, key and vector together (the vector as `f32` bits) so that a hit
-/// touches adjacent cache lines. Each set replaces its least recently used way, so a burst of
-/// rare words does not evict the frequent ones.
-struct WordCache {
-    shift: u32,
-    dim: usize,
-    stride: usize,
-    data: Vec<u32>,
-}
-
-impl WordCache {
-    fn disabled() -> Self {
-        WordCache {
-            shift: 64,
-            dim: 0,
-            stride: 0,
-            data: Vec::new(),
-        }
-    }
-
-    fn new(dim: usize, budget: usize) -> Self {
-        let stride = SLOT_HEADER + SLOT_KEY + dim;
-        let sets = budget / (2 * stride * 4);
-        if sets < 8 {
-            return WordCache::disabled();
-        }
-        let bits = usize::BITS - 1 - sets.leading_zeros(); // floor(log2)
-        WordCache {
-            shift: 64 - bits,
-            dim,
-            stride,
-            data: vec![0; (2 * stride) << bits],
-        }
-    }
-
-    fn slots(&self) -> usize {
-        self.data.len().checked_div(self.stride).unwrap_or(0)
-    }
-
-    /// Start of the set of hash `h` (two slots).
-    #[inline(always)]
-    fn set(&self, h: u32) -> usize {
-        (((h as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize) * 2 * self.stride
-    }
-
-    /// `word` as the key words of a slot (zero-padded).
-    #[inline(always)]
-    fn key(word: &[u8]) -> [u32; SLOT_KEY] {
-        let mut bytes = [0u8; CACHE_KEY_MAX];
-        bytes[..word.len()].copy_from_slice(word);
-        let mut key = [0u32; SLOT_KEY];
-        for (k, c) in key.iter_mut().zip(bytes.chunks_exact(4)) {
-            *k = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-        }
-        key
-    }
-
-    #[inline(always)]
-    fn matches(slot: &[u32], word: &[u8], h: u32) -> bool {
-        slot[0] == h
-            && slot[1] == word.len() as u32
-            && slot[SLOT_HEADER..SLOT_HEADER + SLOT_KEY] == Self::key(word)
-    }
-
-    /// If `word` is cached, adds its vector to `hidden` and returns its row count.
-    #[inline]
-    fn add_cached(&mut self, word: &[u8], h: u32, hidden: &mut [f32]) -> Option<u32> {
-        if self.data.is_empty() || word.len() > CACHE_KEY_MAX {
-            return None;
-        }
-        let set = self.set(h);
-        let st = self.stride;
-        let way = if Self::matches(&self.data[set..set + st], word, h) {
-            0
-        } else if Self::matches(&self.data[set + st..set + 2 * st], word, h) {
-            1
-        } else {
-            return None;
-        };
-        self.data[set + 3] = way as u32; // most recently used way, kept in way 0's header
-        let slot = &self.data[set + way * st..set + (way + 1) * st];
-        for (x, &bits) in hidden.iter_mut().zip(&slot[SLOT_HEADER + SLOT_KEY..]) {
-            *x += f32::from_bits(bits);
-        }
-        Some(slot[2])
-    }
-
-    #[inline]
-    fn insert(&mut self, word: &[u8], h: u32, vec: &[f32], rows: u32) {
-        if self.data.is_empty() || word.len() > CACHE_KEY_MAX || word.is_empty() {
-            return;
-        }
-        let set = self.set(h);
-        let st = self.stride;
-        let way = 1 - (self.data[set + 3] as usize & 1); // the least recently used
-        self.data[set + 3] = way as u32;
-        let slot = &mut self.data[set + way * st..set + (way + 1) * st];
-        slot[0] = h;
-        slot[1] = word.len() as u32;
-        slot[2] = rows;
-        slot[SLOT_HEADER..SLOT_HEADER + SLOT_KEY].copy_from_slice(&Self::key(word));
-        for (o, x) in slot[SLOT_HEADER + SLOT_KEY..].iter_mut().zip(vec) {
-            *o = x.to_bits();
-        }
-        debug_assert_eq!(vec.len(), self.dim);
+        let long = self.cache_budget / LONG_WORDS_SHARE;
+        self.cache = WordCache::new(dim, self.cache_budget - long);
+        self.long_cache = WordCache::new(dim, long);
     }
 }
 
