@@ -95,6 +95,52 @@ fn mark(out: &OutDir, step: &str, unit: usize, seconds: f64) -> io::Result<()> {
     )
 }
 
+/// Documents whose signatures are computed together, on every core.
+const SIGNATURE_BATCH_DOCS: usize = 512;
+/// Text bytes that close a batch early (memory per unit bounded whatever the documents' size).
+const SIGNATURE_BATCH_TEXT_BYTES: usize = 16 << 20;
+
+/// Buffers one thread reuses from document to document.
+#[derive(Default)]
+struct SignatureScratch {
+    tokens: Vec<u64>,
+    shingles: Vec<u64>,
+    sig: Vec<u32>,
+}
+
+/// What a document adds to the key spaces.
+struct DocSignature {
+    /// One key per band; `None` for a document without any token (never a duplicate).
+    keys: Option<Vec<u64>>,
+    /// Hash of the normalised text (odd), 0 without tokens.
+    exact: u64,
+}
+
+fn doc_signature(
+    doc: &Doc,
+    cfg: &DedupConfig,
+    hasher: &MinHasher,
+    scratch: &mut SignatureScratch,
+) -> DocSignature {
+    let norm = normalise(&doc.text);
+    token_hashes(&norm, cfg.seed, &mut scratch.tokens);
+    if scratch.tokens.is_empty() {
+        return DocSignature {
+            keys: None,
+            exact: 0,
+        };
+    }
+    let scope = scope_hash(cfg, doc);
+    shingle_hashes(&scratch.tokens, cfg.ngram, cfg.seed, &mut scratch.shingles);
+    hasher.signature(&scratch.shingles, &mut scratch.sig);
+    let mut keys = Vec::with_capacity(cfg.bands);
+    hasher.band_keys(&scratch.sig, scope, &mut keys);
+    DocSignature {
+        keys: Some(keys),
+        exact: xxh3_64_with_seed(norm.as_bytes(), cfg.seed ^ scope) | 1,
+    }
+}
+
 /// Step 1 for one unit.
 fn signature_unit(
     out: &OutDir,
@@ -127,8 +173,6 @@ fn signature_unit(
     let mut chunk = 0usize;
     let mut metas = Vec::new();
     let mut no_tokens = 0u64;
-    let (mut tokens, mut shingles, mut sig, mut keys) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
 
     let flush = |buffers: &mut Vec<Vec<(u64, u64)>>, chunk: &mut usize| -> io::Result<()> {
         for (space, buf) in buffers.iter_mut().enumerate() {
@@ -148,45 +192,59 @@ fn signature_unit(
     };
 
     let mut row: u32 = 0;
+    let mut batch: Vec<Doc> = Vec::with_capacity(SIGNATURE_BATCH_DOCS);
+    let mut batch_text = 0usize;
+    // Signatures of a batch on every core, then its records in row order: same runs for any
+    // thread count.
+    let mut add_batch = |batch: &mut Vec<Doc>| -> io::Result<()> {
+        let sigs: Vec<(DocSignature, Doc)> = std::mem::take(batch)
+            .into_par_iter()
+            .map_init(SignatureScratch::default, |scratch, doc| {
+                (doc_signature(&doc, cfg, hasher, scratch), doc)
+            })
+            .collect();
+        for (sig, doc) in sigs {
+            let d = doc_ref(unit, row);
+            match &sig.keys {
+                None => no_tokens += 1,
+                Some(keys) => {
+                    for (band, key) in keys.iter().enumerate() {
+                        buffers[band].push((*key, d));
+                    }
+                    if cfg.exact {
+                        buffers[cfg.bands].push((sig.exact, d));
+                    }
+                    buffered += spaces;
+                }
+            }
+            metas.push(RowMeta {
+                date: doc.date,
+                exact: sig.exact,
+                id: doc.id,
+            });
+            row = row
+                .checked_add(1)
+                .ok_or_else(|| io::Error::other("more than 2^32 documents in one unit"))?;
+            if buffered >= budget_records {
+                flush(&mut buffers, &mut chunk)?;
+                buffered = 0;
+            }
+        }
+        Ok(())
+    };
     for_each_item(input, read_cfg, |item| {
         let Item::Doc { doc, .. } = item else {
             return Ok(());
         };
-        let norm = normalise(&doc.text);
-        token_hashes(&norm, cfg.seed, &mut tokens);
-        let scope = scope_hash(cfg, &doc);
-        let d = doc_ref(unit, row);
-        let exact = if tokens.is_empty() {
-            no_tokens += 1;
-            0
-        } else {
-            shingle_hashes(&tokens, cfg.ngram, cfg.seed, &mut shingles);
-            hasher.signature(&shingles, &mut sig);
-            hasher.band_keys(&sig, scope, &mut keys);
-            for (band, key) in keys.iter().enumerate() {
-                buffers[band].push((*key, d));
-            }
-            let exact = xxh3_64_with_seed(norm.as_bytes(), cfg.seed ^ scope) | 1;
-            if cfg.exact {
-                buffers[cfg.bands].push((exact, d));
-            }
-            buffered += spaces;
-            exact
-        };
-        metas.push(RowMeta {
-            date: doc.date,
-            exact,
-            id: doc.id,
-        });
-        row = row
-            .checked_add(1)
-            .ok_or_else(|| io::Error::other("more than 2^32 documents in one unit"))?;
-        if buffered >= budget_records {
-            flush(&mut buffers, &mut chunk)?;
-            buffered = 0;
+        batch_text += doc.text.len();
+        batch.push(doc);
+        if batch.len() >= SIGNATURE_BATCH_DOCS || batch_text >= SIGNATURE_BATCH_TEXT_BYTES {
+            batch_text = 0;
+            add_batch(&mut batch)?;
         }
         Ok(())
     })?;
+    add_batch(&mut batch)?;
     if buffered > 0 || chunk == 0 {
         flush(&mut buffers, &mut chunk)?;
     }
