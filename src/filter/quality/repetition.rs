@@ -72,27 +72,60 @@ impl Hasher for KeyHasher {
 type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
 type KeySet = HashSet<u64, BuildHasherDefault<KeyHasher>>;
 
-fn gram_key(words: &[Word]) -> u64 {
-    let mut h: u64 = 0x243F_6A88_85A3_08D3;
-    for w in words {
-        h = (h.rotate_left(23) ^ w.hash).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+/// The key of an n-gram: words folded in order from a fixed start.
+const GRAM_KEY_START: u64 = 0x243F_6A88_85A3_08D3;
+
+fn gram_key_step(h: u64, word: &Word) -> u64 {
+    (h.rotate_left(23) ^ word.hash).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// The n-grams of a document for one n at a time, n = 1, 2, …: the key and the length (code
+/// points, words joined by single spaces) of the n-gram starting at each word. An (n+1)-gram's
+/// key and length extend the n-gram's by one word, so each step costs one fold per position
+/// instead of n.
+struct Grams {
+    n: usize,
+    keys: Vec<u64>,
+    lens: Vec<u32>,
+}
+
+impl Grams {
+    fn unigrams(words: &[Word]) -> Grams {
+        Grams {
+            n: 1,
+            keys: words
+                .iter()
+                .map(|w| gram_key_step(GRAM_KEY_START, w))
+                .collect(),
+            lens: words.iter().map(|w| w.len).collect(),
+        }
     }
-    h
+
+    /// Extend to n-grams.
+    fn grow_to(&mut self, words: &[Word], n: usize) {
+        while self.n < n {
+            self.n += 1;
+            let count = (words.len() + 1).saturating_sub(self.n);
+            self.keys.truncate(count);
+            self.lens.truncate(count);
+            let last = words.get(self.n - 1..).unwrap_or_default();
+            for ((k, l), w) in self.keys.iter_mut().zip(&mut self.lens).zip(last) {
+                *k = gram_key_step(*k, w);
+                *l += 1 + w.len;
+            }
+        }
+    }
 }
 
 /// Characters covered by the most frequent n-gram (its length with single spaces, times its
 /// count); an n-gram that occurs once is no repetition and counts 0 (Gopher counts it too, which
 /// only matters for documents of a few words).
-fn top_gram_chars(words: &[Word], n: usize) -> usize {
-    if words.len() < n {
-        return 0;
-    }
+fn top_gram_chars(grams: &Grams) -> usize {
     let mut counts: KeyMap<(u32, u32)> =
-        KeyMap::with_capacity_and_hasher(words.len(), Default::default());
+        KeyMap::with_capacity_and_hasher(grams.keys.len(), Default::default());
     let mut best = 0usize;
-    for g in words.windows(n) {
-        let len = g.iter().map(|w| w.len).sum::<u32>() + (n as u32 - 1);
-        let e = counts.entry(gram_key(g)).or_insert((0, len));
+    for (&key, &len) in grams.keys.iter().zip(&grams.lens) {
+        let e = counts.entry(key).or_insert((0, len));
         e.0 += 1;
         if e.0 > 1 {
             best = best.max(e.0 as usize * e.1 as usize);
@@ -102,17 +135,17 @@ fn top_gram_chars(words: &[Word], n: usize) -> usize {
 }
 
 /// Characters of n-grams that repeat an earlier n-gram (Gopher's "duplicate n-gram character
-/// fraction"; a repeated n-gram's words are not counted twice).
-fn dup_gram_chars(words: &[Word], n: usize, seen: &mut KeySet) -> usize {
+/// fraction"; a repeated n-gram's words are not counted twice, nor the spaces between them).
+fn dup_gram_chars(grams: &Grams, seen: &mut KeySet) -> usize {
     seen.clear();
+    let n = grams.n;
     let mut chars = 0usize;
     let mut i = 0;
-    while i + n <= words.len() {
-        let g = &words[i..i + n];
-        if seen.insert(gram_key(g)) {
+    while i < grams.keys.len() {
+        if seen.insert(grams.keys[i]) {
             i += 1;
         } else {
-            chars += g.iter().map(|w| w.len as usize).sum::<usize>();
+            chars += (grams.lens[i] as usize) - (n - 1);
             i += n;
         }
     }
@@ -157,9 +190,11 @@ pub fn check(v: &View, s: &QualitySettings) -> Result<(), Fail> {
         ("gopher_top_3gram_frac", 3, s.gopher_top_3gram_frac),
         ("gopher_top_4gram_frac", 4, s.gopher_top_4gram_frac),
     ];
+    let mut grams = Grams::unigrams(&v.words);
     for (rule, n, limit) in top {
         if limit.get().is_some() {
-            above(rule, top_gram_chars(&v.words, n) as f64 / chars, limit)?;
+            grams.grow_to(&v.words, n);
+            above(rule, top_gram_chars(&grams) as f64 / chars, limit)?;
         }
     }
     let dup: [(&'static str, usize, Limit); 6] = [
@@ -173,9 +208,10 @@ pub fn check(v: &View, s: &QualitySettings) -> Result<(), Fail> {
     let mut seen = KeySet::with_capacity_and_hasher(v.words.len(), Default::default());
     for (rule, n, limit) in dup {
         if limit.get().is_some() {
+            grams.grow_to(&v.words, n);
             above(
                 rule,
-                dup_gram_chars(&v.words, n, &mut seen) as f64 / chars,
+                dup_gram_chars(&grams, &mut seen) as f64 / chars,
                 limit,
             )?;
         }
@@ -202,9 +238,37 @@ mod tests {
         let text = "a b c d e a b c d e";
         let mut w = Vec::new();
         words_into(text, Unit::Words, &mut w);
+        let mut g = Grams::unigrams(&w);
+        g.grow_to(&w, 2);
         // "a b" twice, 3 chars each.
-        assert_eq!(top_gram_chars(&w, 2), 6);
+        assert_eq!(top_gram_chars(&g), 6);
+        g.grow_to(&w, 5);
         // The second "a b c d e" repeats the first 5-gram: its 5 letters.
-        assert_eq!(dup_gram_chars(&w, 5, &mut KeySet::default()), 5);
+        assert_eq!(dup_gram_chars(&g, &mut KeySet::default()), 5);
+        g.grow_to(&w, 11);
+        assert_eq!((g.keys.len(), top_gram_chars(&g)), (0, 0));
+    }
+
+    /// The grown keys and lengths are those of each window folded from scratch, the way the
+    /// rules defined them before keys were grown.
+    #[test]
+    fn grown_grams_equal_grams_folded_from_scratch() {
+        let text = "Le chat dort. Le chat dort encore, et le chien aussi; le chat dort.";
+        let mut w = Vec::new();
+        words_into(text, Unit::Words, &mut w);
+        let mut g = Grams::unigrams(&w);
+        for n in 1..=w.len() + 2 {
+            g.grow_to(&w, n);
+            let want: Vec<(u64, u32)> = w
+                .windows(n)
+                .map(|win| {
+                    let key = win.iter().fold(GRAM_KEY_START, gram_key_step);
+                    let len = win.iter().map(|x| x.len).sum::<u32>() + (n as u32 - 1);
+                    (key, len)
+                })
+                .collect();
+            let got: Vec<(u64, u32)> = g.keys.iter().copied().zip(g.lens.iter().copied()).collect();
+            assert_eq!(got, want, "n = {n}");
+        }
     }
 }
