@@ -11,7 +11,7 @@ use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 use super::cluster::{cluster, Decision};
 use super::meta::{write_meta, RowMeta};
 use super::minhash::MinHasher;
-use super::normalize::{normalise, shingle_hashes, token_hashes};
+use super::normalize::{normalise_and_hash_tokens, shingle_hashes};
 use super::records::{doc_ref, merge_sorted_mapped, unit_row, write_records, RecordWriter};
 use super::{DedupConfig, Scope};
 use crate::config::ReadConfig;
@@ -103,6 +103,7 @@ const SIGNATURE_BATCH_TEXT_BYTES: usize = 16 << 20;
 /// Buffers one thread reuses from document to document.
 #[derive(Default)]
 struct SignatureScratch {
+    norm: String,
     tokens: Vec<u64>,
     shingles: Vec<u64>,
     sig: Vec<u32>,
@@ -122,8 +123,8 @@ fn doc_signature(
     hasher: &MinHasher,
     scratch: &mut SignatureScratch,
 ) -> DocSignature {
-    let norm = normalise(&doc.text);
-    token_hashes(&norm, cfg.seed, &mut scratch.tokens);
+    normalise_and_hash_tokens(&doc.text, cfg.seed, &mut scratch.norm, &mut scratch.tokens);
+    let norm = &scratch.norm;
     if scratch.tokens.is_empty() {
         return DocSignature {
             keys: None,
