@@ -30,7 +30,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use self::hashset::{key_hash, HashedSet};
-use self::parse::{is_plain_domain, normalize_domain_entry, normalize_url_entry, parse_doc_url};
+use self::parse::{
+    is_plain_domain, normalize_domain_entry, normalize_plain_domain, normalize_url_entry,
+    parse_doc_url,
+};
 use self::words::{UrlWords, WordLists};
 use super::lists::{for_each_entry, list_name, resolve, text_entry, BadLines, ListError};
 use super::{BuildCtx, DocFilter};
@@ -463,7 +466,12 @@ fn load_list(path: &Path, kind: Kind) -> Result<LoadedPair, ListError> {
                 Err(m) => bad.push(line, m),
             }
         } else {
-            match normalize_domain_entry(e, &mut scratch) {
+            let normalized = if plain {
+                normalize_plain_domain(e, &mut scratch)
+            } else {
+                normalize_domain_entry(e, &mut scratch)
+            };
+            match normalized {
                 Ok(()) => domains.push(key_hash(&scratch)),
                 Err(m) => bad.push(line, m),
             }
