@@ -8,20 +8,11 @@
 //! Each is reported twice, in bytes of text per second and in documents per second. Every
 //! iteration checks its answer (the number of documents kept).
 
-use std::path::PathBuf;
+mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use tamis::config::{FormatName, InputConfig, InputKind, ReadConfig};
 use tamis::doc::Doc;
 use tamis::filter::{FilterChain, FiltersConfig};
-use tamis::read::fields::FieldsSpec;
-use tamis::read::{expand_inputs, open, Item};
-
-fn shared() -> PathBuf {
-    std::env::var_os("TAMIS_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")))
-}
 
 /// The quickstart's filters, with the UT1 adult list.
 fn filters_config() -> FiltersConfig {
@@ -38,36 +29,11 @@ supplement_min_score = 0.4
 [quality]
 [pii]
 "#,
-        shared().join("url_blocklists/ut1").to_string_lossy()
+        common::shared_data()
+            .join("url_blocklists/ut1")
+            .to_string_lossy()
     );
     toml::from_str(&text).expect("filters config")
-}
-
-fn corpus() -> Vec<Doc> {
-    let dir = tempfile::tempdir().expect("tmp");
-    let cfg = tamis::bench::gen::GenConfig::new(shared(), 4, 1);
-    tamis::bench::gen::generate(&cfg, dir.path()).expect("generate");
-    let input = InputConfig {
-        paths: vec![dir
-            .path()
-            .join("part-*.jsonl.gz")
-            .to_string_lossy()
-            .into_owned()],
-        format: FormatName::Auto,
-        source: "bench".into(),
-        fields: FieldsSpec::Preset("fineweb".into()),
-        kind: InputKind::Text,
-    };
-    let files = expand_inputs(&[input]).expect("input");
-    let mut docs = Vec::new();
-    for f in &files {
-        for item in open(f, &ReadConfig::default()).expect("open") {
-            if let Item::Doc { doc, .. } = item {
-                docs.push(doc);
-            }
-        }
-    }
-    docs
 }
 
 fn kept(chain: &FilterChain, docs: &[Doc]) -> usize {
@@ -81,7 +47,7 @@ fn kept(chain: &FilterChain, docs: &[Doc]) -> usize {
 
 fn filters(c: &mut Criterion) {
     std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).expect("repo root");
-    let docs = corpus();
+    let docs = common::generated_documents(4);
     let bytes: u64 = docs.iter().map(|d| d.text.len() as u64).sum();
     let full = filters_config();
     // Documents as the fused pass hands them to words and quality: labelled by language ID.

@@ -7,44 +7,10 @@
 //! (a `tamis lid` run starts cold: `benches/lid_vs_reference.sh` measures that, side by side with
 //! the C++ CLI). Every iteration checks its answer (the sum of the top labels' indices).
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use tamis::config::{FormatName, InputConfig, InputKind, ReadConfig};
-use tamis::read::fields::FieldsSpec;
-use tamis::read::{expand_inputs, open, Item};
 use tamis_fasttext::{Model, Scratch};
-
-fn shared() -> std::path::PathBuf {
-    std::env::var_os("TAMIS_SHARED_DATA")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into())
-}
-
-/// The texts of a 4 MB generated corpus.
-fn documents() -> Vec<String> {
-    let dir = tempfile::tempdir().expect("tmp");
-    let cfg = tamis::bench::gen::GenConfig::new(shared(), 4, 1);
-    tamis::bench::gen::generate(&cfg, dir.path()).expect("generate");
-    let input = InputConfig {
-        paths: vec![dir
-            .path()
-            .join("part-*.jsonl.gz")
-            .to_string_lossy()
-            .into_owned()],
-        format: FormatName::Auto,
-        source: "bench".into(),
-        fields: FieldsSpec::Preset("fineweb".into()),
-        kind: InputKind::Text,
-    };
-    let mut texts = Vec::new();
-    for f in &expand_inputs(&[input]).expect("input") {
-        for item in open(f, &ReadConfig::default()).expect("open") {
-            if let Item::Doc { doc, .. } = item {
-                texts.push(doc.text);
-            }
-        }
-    }
-    texts
-}
 
 fn short(text: &str) -> String {
     let mut end = text.len().min(200);
@@ -69,7 +35,10 @@ fn answer(model: &Model, texts: &[String], scratch: &mut Scratch) -> usize {
 fn lid(c: &mut Criterion) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/models/lid.176.ftz");
     let model = Model::load(path).expect("lid.176.ftz: run ./setup --assets-only");
-    let docs = documents();
+    let docs: Vec<String> = common::generated_documents(4)
+        .into_iter()
+        .map(|d| d.text)
+        .collect();
     let shorts: Vec<String> = docs.iter().map(|t| short(t)).collect();
     let mut g = c.benchmark_group("lid");
     g.sample_size(10);
