@@ -2,10 +2,11 @@
 //!
 //! Data flows one way, and the modules follow it:
 //! [`read`] → [`filter`] → dedup → order → weight → tokenize → release.
-//! [`doc`], [`config`] and [`out`] are shared by every stage, [`extsort`] by the global ones; [`exec`] cuts stages into tasks
+//! [`doc`], [`config`] and [`out`] are shared by every stage, [`batch`] by the per-document ones, [`extsort`] by the global ones; [`exec`] cuts stages into tasks
 //! and runs them; [`cli`] is the command line.
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod bench;
 pub mod cli;
 pub mod config;

@@ -14,6 +14,7 @@ use super::minhash::MinHasher;
 use super::normalize::{normalise_and_hash_tokens, shingle_hashes};
 use super::records::{doc_ref, merge_sorted_mapped, unit_row, write_records, RecordWriter};
 use super::{DedupConfig, Scope};
+use crate::batch::Batcher;
 use crate::config::ReadConfig;
 use crate::doc::{Doc, Removed};
 use crate::out::parquet::{read_docs, DocWriter, RemovedWriter};
@@ -94,11 +95,6 @@ fn mark(out: &OutDir, step: &str, unit: usize, seconds: f64) -> io::Result<()> {
         format!("{{\"seconds\": {seconds}}}\n").as_bytes(),
     )
 }
-
-/// Documents whose signatures are computed together, on every core.
-const SIGNATURE_BATCH_DOCS: usize = 512;
-/// Text bytes that close a batch early (memory per unit bounded whatever the documents' size).
-const SIGNATURE_BATCH_TEXT_BYTES: usize = 16 << 20;
 
 /// Buffers one thread reuses from document to document.
 #[derive(Default)]
@@ -193,12 +189,10 @@ fn signature_unit(
     };
 
     let mut row: u32 = 0;
-    let mut batch: Vec<Doc> = Vec::with_capacity(SIGNATURE_BATCH_DOCS);
-    let mut batch_text = 0usize;
     // Signatures of a batch on every core, then its records in row order: same runs for any
     // thread count.
-    let mut add_batch = |batch: &mut Vec<Doc>| -> io::Result<()> {
-        let sigs: Vec<(DocSignature, Doc)> = std::mem::take(batch)
+    let mut add_batch = |batch: Vec<Doc>| -> io::Result<()> {
+        let sigs: Vec<(DocSignature, Doc)> = batch
             .into_par_iter()
             .map_init(SignatureScratch::default, |scratch, doc| {
                 (doc_signature(&doc, cfg, hasher, scratch), doc)
@@ -233,19 +227,18 @@ fn signature_unit(
         }
         Ok(())
     };
+    let mut batcher = Batcher::default();
     for_each_item(input, read_cfg, |item| {
         let Item::Doc { doc, .. } = item else {
             return Ok(());
         };
-        batch_text += doc.text.len();
-        batch.push(doc);
-        if batch.len() >= SIGNATURE_BATCH_DOCS || batch_text >= SIGNATURE_BATCH_TEXT_BYTES {
-            batch_text = 0;
-            add_batch(&mut batch)?;
+        let bytes = doc.text.len();
+        match batcher.push(doc, bytes) {
+            Some(batch) => add_batch(batch),
+            None => Ok(()),
         }
-        Ok(())
     })?;
-    add_batch(&mut batch)?;
+    add_batch(batcher.take())?;
     if buffered > 0 || chunk == 0 {
         flush(&mut buffers, &mut chunk)?;
     }

@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use super::progress::Progress;
 use super::FILTER_STAGE;
+use crate::batch::Batcher;
 use crate::config::ReadConfig;
 use crate::doc::{Doc, Removed};
 use crate::filter::FilterChain;
@@ -17,13 +18,6 @@ use crate::stats::StageStats;
 
 /// Documents counted before the shared progress counters are touched (keeps atomics off the hot path).
 const PROGRESS_EVERY: u64 = 256;
-
-/// Items read before the batch's documents are checked: the filters of one file run on every
-/// core (a run of fewer files than threads, or one large file, still uses them all), and the
-/// batch is then written in input order, so the outputs do not depend on the thread count.
-const BATCH_ITEMS: usize = 512;
-/// Text bytes that close a batch early, bounding memory per unit whatever the documents' size.
-const BATCH_TEXT_BYTES: usize = 16 << 20;
 
 /// One item of a batch after the filters: their verdict on a document, and what it was as read
 /// (text bytes, whether its date did not parse) before a filter could rewrite it.
@@ -45,25 +39,22 @@ pub fn run_filter_unit(
     progress: &Progress,
     docs_dir: &str,
 ) -> io::Result<()> {
-    let mut docs =
-        DocWriter::new(out.create_file(format!("{docs_dir}/{}", part_name(unit, "parquet")))?)?;
-    let mut removed = RemovedWriter::new(out.create_file(format!(
-        "removed/{FILTER_STAGE}/{}",
-        part_name(unit, "parquet")
-    ))?)?;
-    let mut stats = StageStats {
-        files: 1,
-        input_bytes: file.bytes,
-        ..StageStats::default()
+    let mut unit_out = UnitOutput {
+        docs: DocWriter::new(
+            out.create_file(format!("{docs_dir}/{}", part_name(unit, "parquet")))?,
+        )?,
+        removed: RemovedWriter::new(out.create_file(format!(
+            "removed/{FILTER_STAGE}/{}",
+            part_name(unit, "parquet")
+        ))?)?,
+        stats: StageStats {
+            files: 1,
+            input_bytes: file.bytes,
+            ..StageStats::default()
+        },
+        pending: (0, 0),
+        progress,
     };
-    let mut pending = (0u64, 0u64);
-
-    let log_removed =
-        |row: Removed, stats: &mut StageStats, removed: &mut RemovedWriter| -> io::Result<()> {
-            stats.count_removed(&row.stage, &row.reason);
-            removed.push(row)
-        };
-
     match read::open(file, cfg) {
         Err(e) if e.kind() != io::ErrorKind::InvalidData => {
             // The file cannot be read now (vanished, replaced by a directory, permission, I/O):
@@ -76,7 +67,7 @@ pub fn run_filter_unit(
         }
         Err(e) => {
             // The whole file is not in its format (not Parquet, say): one row says so.
-            let row = Removed {
+            unit_out.log_removed(Removed {
                 id: file.display.clone(),
                 url: None,
                 source: file.source.clone(),
@@ -85,94 +76,123 @@ pub fn run_filter_unit(
                 reason: "unreadable_file".into(),
                 detail: e.to_string(),
                 location: file.display.clone(),
-            };
-            log_removed(row, &mut stats, &mut removed)?;
+            })?;
         }
         Ok(items) => {
-            let mut batch: Vec<Item> = Vec::with_capacity(BATCH_ITEMS);
-            let mut batch_text = 0usize;
-            let mut items = items.peekable();
-            while let Some(item) = items.next() {
-                if let Item::Doc { doc, .. } = &item {
-                    batch_text += doc.text.len();
+            let mut batcher = Batcher::default();
+            for item in items {
+                let bytes = match &item {
+                    Item::Doc { doc, .. } => doc.text.len(),
+                    _ => 0,
+                };
+                if let Some(batch) = batcher.push(item, bytes) {
+                    unit_out.write(check_batch(batch, chain))?;
                 }
-                batch.push(item);
-                let full = batch.len() >= BATCH_ITEMS || batch_text >= BATCH_TEXT_BYTES;
-                if !full && items.peek().is_some() {
+            }
+            unit_out.write(check_batch(batcher.take(), chain))?;
+        }
+    }
+    unit_out.finish(out, unit)
+}
+
+/// Run the filters on a batch's documents, on every core.
+fn check_batch(batch: Vec<Item>, chain: &FilterChain) -> Vec<Checked> {
+    batch
+        .into_par_iter()
+        .with_min_len(4)
+        .map(|mut item| {
+            let (verdict, read) = match &mut item {
+                Item::Doc { doc, .. } => {
+                    let read = (
+                        doc.text.len() as u64,
+                        doc.metadata.contains_key("unparsed_date"),
+                    );
+                    (chain.check(doc), read)
+                }
+                _ => (None, (0, false)),
+            };
+            Checked {
+                item,
+                verdict,
+                read,
+            }
+        })
+        .collect()
+}
+
+/// Where a unit's items go, in input order.
+struct UnitOutput<'a> {
+    docs: DocWriter,
+    removed: RemovedWriter,
+    stats: StageStats,
+    /// Documents and bytes not yet reported to the progress counters.
+    pending: (u64, u64),
+    progress: &'a Progress,
+}
+
+impl UnitOutput<'_> {
+    fn write(&mut self, checked: Vec<Checked>) -> io::Result<()> {
+        for Checked {
+            item,
+            verdict,
+            read: (text_bytes, unparsed_date),
+        } in checked
+        {
+            let (doc, location) = match item {
+                Item::Skipped(kind) => {
+                    *self.stats.skipped_records.entry(kind).or_default() += 1;
                     continue;
                 }
-                batch_text = 0;
-                let checked: Vec<Checked> = std::mem::take(&mut batch)
-                    .into_par_iter()
-                    .with_min_len(4)
-                    .map(|mut item| {
-                        let (verdict, read) = match &mut item {
-                            Item::Doc { doc, .. } => {
-                                let read = (
-                                    doc.text.len() as u64,
-                                    doc.metadata.contains_key("unparsed_date"),
-                                );
-                                (chain.check(doc), read)
-                            }
-                            _ => (None, (0, false)),
-                        };
-                        Checked {
-                            item,
-                            verdict,
-                            read,
-                        }
-                    })
-                    .collect();
-                for Checked {
-                    item,
-                    verdict,
-                    read: (text_bytes, unparsed_date),
-                } in checked
-                {
-                    match item {
-                        Item::Skipped(kind) => *stats.skipped_records.entry(kind).or_default() += 1,
-                        Item::Removed(row) => log_removed(row, &mut stats, &mut removed)?,
-                        Item::Doc { doc, location } => {
-                            stats.docs_in += 1;
-                            stats.text_bytes_in += text_bytes;
-                            if unparsed_date {
-                                *stats
-                                    .counters
-                                    .entry("read/unparsed_date".into())
-                                    .or_default() += 1;
-                            }
-                            pending.0 += 1;
-                            pending.1 += text_bytes;
-                            if pending.0 >= PROGRESS_EVERY {
-                                progress.docs(pending.0, pending.1);
-                                pending = (0, 0);
-                            }
-                            match verdict {
-                                Some((stage, reason, detail)) => {
-                                    let row =
-                                        Removed::of_doc(&doc, stage, reason, detail, location);
-                                    log_removed(row, &mut stats, &mut removed)?;
-                                }
-                                None => {
-                                    count_kept(&mut stats, &doc);
-                                    docs.push(doc)?;
-                                }
-                            }
-                        }
-                    }
+                Item::Removed(row) => {
+                    self.log_removed(row)?;
+                    continue;
+                }
+                Item::Doc { doc, location } => (doc, location),
+            };
+            self.stats.docs_in += 1;
+            self.stats.text_bytes_in += text_bytes;
+            if unparsed_date {
+                *self
+                    .stats
+                    .counters
+                    .entry("read/unparsed_date".into())
+                    .or_default() += 1;
+            }
+            self.pending.0 += 1;
+            self.pending.1 += text_bytes;
+            if self.pending.0 >= PROGRESS_EVERY {
+                self.progress.docs(self.pending.0, self.pending.1);
+                self.pending = (0, 0);
+            }
+            match verdict {
+                Some((stage, reason, detail)) => {
+                    self.log_removed(Removed::of_doc(&doc, stage, reason, detail, location))?
+                }
+                None => {
+                    count_kept(&mut self.stats, &doc);
+                    self.docs.push(doc)?;
                 }
             }
         }
+        Ok(())
     }
-    progress.docs(pending.0, pending.1);
-    docs.finish()?;
-    removed.finish()?;
-    let json = serde_json::to_vec_pretty(&stats).map_err(io::Error::other)?;
-    out.write_file(
-        format!("stats/{FILTER_STAGE}/{}", part_name(unit, "json")),
-        &json,
-    )?;
-    Ok(())
+
+    /// Finish the unit's files: documents, removed log, counts.
+    fn finish(self, out: &OutDir, unit: usize) -> io::Result<()> {
+        self.progress.docs(self.pending.0, self.pending.1);
+        self.docs.finish()?;
+        self.removed.finish()?;
+        let json = serde_json::to_vec_pretty(&self.stats).map_err(io::Error::other)?;
+        out.write_file(
+            format!("stats/{FILTER_STAGE}/{}", part_name(unit, "json")),
+            &json,
+        )
+    }
+
+    fn log_removed(&mut self, row: Removed) -> io::Result<()> {
+        self.stats.count_removed(&row.stage, &row.reason);
+        self.removed.push(row)
+    }
 }
 
 fn count_kept(stats: &mut StageStats, doc: &Doc) {
