@@ -124,8 +124,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .stage
         .as_deref()
         .is_none_or(|s| s == crate::exec::FILTER_STAGE);
+    let threads = args.threads.unwrap_or(p.threads);
     let chain = if needs_filters {
-        Some(p.filters.build().map_err(|problems| {
+        // Lists load on the run's threads (UT1's pieces in parallel), not on every core.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?;
+        Some(pool.install(|| p.filters.build()).map_err(|problems| {
             anyhow::anyhow!(
                 "filters of {}:\n  - {}",
                 args.pipeline.display(),
@@ -141,7 +146,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .context("no output directory: set `output` in the pipeline or pass --output")?;
     let opts = RunOptions {
         output: output.clone(),
-        threads: args.threads.unwrap_or(p.threads),
+        threads,
         stage: args.stage.clone(),
         task: args.task,
         progress: !args.no_progress && super::stderr_is_tty(),

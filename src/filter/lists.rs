@@ -79,6 +79,14 @@ impl BadLines {
         }
     }
 
+    /// Append `later`'s entries, which come after this one's in the file.
+    pub fn extend(&mut self, later: BadLines) {
+        for (line, message) in later.bad {
+            self.push(line, message);
+        }
+        self.more += later.more;
+    }
+
     /// `Ok` when nothing was bad.
     pub fn finish(self, path: &Path) -> Result<(), ListError> {
         if self.bad.is_empty() {
@@ -132,10 +140,61 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 /// trimmed of ASCII whitespace (`\r` included); empty lines and lines starting with `#` are
 /// skipped. No allocation per line.
 pub fn for_each_entry(path: &Path, mut f: impl FnMut(usize, &[u8])) -> Result<(), ListError> {
+    for_each_block(path, 1 << 20, |before, block| {
+        entries_of_block(block, before, &mut f);
+    })
+}
+
+/// [`for_each_entry`] on every core: the file is read in blocks of whole lines, each block is
+/// cut into pieces at line ends, and each piece is folded into its own `init()` by `f` on the
+/// current rayon pool. The pieces' results come back in file order, so a caller that merges
+/// them in order sees what one sequential pass would have seen (the first bad lines, say). For
+/// multi-million-line lists (UT1's 4.6 M domains), where parsing the entries is the load.
+pub fn fold_entries_par<T: Send>(
+    path: &Path,
+    init: impl Fn() -> T + Sync,
+    f: impl Fn(&mut T, usize, &[u8]) + Sync,
+) -> Result<Vec<T>, ListError> {
+    use rayon::prelude::*;
+    let pieces = 4 * rayon::current_num_threads().max(1);
+    let mut out = Vec::new();
+    for_each_block(path, 8 << 20, |before, block| {
+        let mut spans: Vec<(usize, &[u8])> = Vec::with_capacity(pieces);
+        let (mut from, mut lines) = (0usize, before);
+        for i in 1..=pieces {
+            let target = (block.len() * i / pieces).max(from);
+            let to = if i == pieces {
+                block.len()
+            } else {
+                memchr::memchr(b'\n', &block[target..]).map_or(block.len(), |p| target + p + 1)
+            };
+            if to > from {
+                spans.push((lines, &block[from..to]));
+                lines += memchr::memchr_iter(b'\n', &block[from..to]).count();
+                from = to;
+            }
+        }
+        out.par_extend(spans.into_par_iter().map(|(before, piece)| {
+            let mut acc = init();
+            entries_of_block(piece, before, &mut |line, e| f(&mut acc, line, e));
+            acc
+        }));
+    })?;
+    Ok(out)
+}
+
+/// Read a list file (plain or gzip) in blocks of whole lines of about `block_bytes` (longer
+/// when one line is) and call `f(lines_before, block)`: every line of a block ends with `\n`
+/// but the file's unterminated last line.
+fn for_each_block(
+    path: &Path,
+    block_bytes: usize,
+    mut f: impl FnMut(usize, &[u8]),
+) -> Result<(), ListError> {
     let mut r = open(path)?;
-    let mut buf = vec![0u8; 1 << 20];
+    let mut buf = vec![0u8; block_bytes];
     let mut filled = 0usize;
-    let mut line_no = 0usize;
+    let mut lines = 0usize;
     loop {
         let n = loop {
             match r.read(&mut buf[filled..]) {
@@ -150,26 +209,44 @@ pub fn for_each_entry(path: &Path, mut f: impl FnMut(usize, &[u8])) -> Result<()
             }
         };
         let end = filled + n;
-        let eof = n == 0;
-        let mut start = 0;
-        for nl in memchr::memchr_iter(b'\n', &buf[..end]) {
-            line_no += 1;
-            entry(&buf[start..nl], line_no, &mut f);
-            start = nl + 1;
-        }
-        if eof {
-            if start < end {
-                line_no += 1;
-                entry(&buf[start..end], line_no, &mut f);
+        if n == 0 {
+            if end > 0 {
+                f(lines, &buf[..end]);
             }
             return Ok(());
         }
-        // Keep the partial last line; grow the buffer when one line fills it.
-        buf.copy_within(start..end, 0);
-        filled = end - start;
-        if filled == buf.len() {
-            buf.resize(buf.len() * 2, 0);
+        // Hand over the whole lines once the buffer is full; keep the partial last line.
+        if end < buf.len() {
+            filled = end;
+            continue;
         }
+        match memchr::memrchr(b'\n', &buf[..end]) {
+            Some(last) => {
+                f(lines, &buf[..=last]);
+                lines += memchr::memchr_iter(b'\n', &buf[..=last]).count();
+                buf.copy_within(last + 1..end, 0);
+                filled = end - last - 1;
+            }
+            // One line fills the buffer: grow it.
+            None => {
+                filled = end;
+                buf.resize(buf.len() * 2, 0);
+            }
+        }
+    }
+}
+
+/// The entries of `block` (whole lines, the first being line `before + 1`).
+fn entries_of_block(block: &[u8], before: usize, f: &mut impl FnMut(usize, &[u8])) {
+    let mut line_no = before;
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', block) {
+        line_no += 1;
+        entry(&block[start..nl], line_no, f);
+        start = nl + 1;
+    }
+    if start < block.len() {
+        entry(&block[start..], line_no + 1, f);
     }
 }
 
@@ -260,6 +337,67 @@ mod tests {
         assert_eq!(got.len(), 3);
         assert_eq!(got[1].1.len(), long.len());
         assert_eq!(got[2], (3, "b".to_string()));
+    }
+
+    #[test]
+    fn blocks_of_any_size_and_parallel_pieces_see_every_entry_once_in_order() {
+        // Odd line ends, comments, blank lines, a long line, no final newline.
+        let mut text = String::new();
+        for i in 0..5000 {
+            match i % 7 {
+                0 => text.push_str("# comment\n"),
+                1 => text.push_str("\r\n"),
+                2 => text.push_str(&format!("  site{i}.example  \r\n")),
+                3 if i % 700 == 3 => text.push_str(&format!("{}\n", "y".repeat(300))),
+                _ => text.push_str(&format!("site{i}.example\n")),
+            }
+        }
+        text.push_str("last.example");
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("l.txt");
+        std::fs::write(&p, &text).unwrap();
+        let want = collect(&p);
+        assert_eq!(want.last().unwrap(), &(5001, "last.example".to_string()));
+        for block in [1, 7, 64, 4096] {
+            let mut got = Vec::new();
+            for_each_block(&p, block, |before, b| {
+                entries_of_block(b, before, &mut |n, e: &[u8]| {
+                    got.push((n, String::from_utf8(e.to_vec()).unwrap()))
+                })
+            })
+            .unwrap();
+            assert_eq!(got, want, "blocks of {block} bytes");
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        let pieces = pool
+            .install(|| {
+                fold_entries_par(&p, Vec::new, |v: &mut Vec<(usize, String)>, n, e| {
+                    v.push((n, String::from_utf8(e.to_vec()).unwrap()))
+                })
+            })
+            .unwrap();
+        assert!(pieces.len() > 1, "cut into pieces");
+        assert_eq!(pieces.concat(), want);
+    }
+
+    #[test]
+    fn bad_lines_merged_in_file_order_keep_the_first_ones() {
+        let mut first = BadLines::default();
+        first.push(3, "a");
+        let mut later = BadLines::default();
+        for line in 10..20 {
+            later.push(line, "b");
+        }
+        first.extend(later);
+        let Err(ListError::BadEntries { bad, more, .. }) = first.finish(Path::new("x")) else {
+            panic!("bad entries expected");
+        };
+        let lines: Vec<usize> = bad.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, vec![3, 10, 11, 12, 13]);
+        assert_eq!(more, 6);
     }
 
     #[test]

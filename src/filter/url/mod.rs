@@ -35,7 +35,7 @@ use self::parse::{
     parse_doc_url,
 };
 use self::words::{UrlWords, WordLists};
-use super::lists::{for_each_entry, list_name, resolve, text_entry, BadLines, ListError};
+use super::lists::{fold_entries_par, list_name, resolve, text_entry, BadLines, ListError};
 use super::{BuildCtx, DocFilter};
 use crate::config::ConfigProblem;
 use crate::doc::{Doc, Verdict};
@@ -439,19 +439,23 @@ fn load_cached(path: &Path, kind: Kind) -> Result<Arc<LoadedPair>, ListError> {
     Ok(loaded)
 }
 
-/// Read one list file into hashed sets. Bad entries are reported with their line numbers.
-fn load_list(path: &Path, kind: Kind) -> Result<LoadedPair, ListError> {
-    let mut domains: Vec<u64> = Vec::new();
-    let mut urls: Vec<u64> = Vec::new();
-    let mut bad = BadLines::default();
-    let mut scratch = Vec::with_capacity(256);
-    for_each_entry(path, |line, e| {
+/// What one piece of a list file gives.
+#[derive(Default)]
+struct ListPiece {
+    domains: Vec<u64>,
+    urls: Vec<u64>,
+    bad: BadLines,
+    scratch: Vec<u8>,
+}
+
+impl ListPiece {
+    fn add(&mut self, kind: Kind, line: usize, e: &[u8]) {
         // A plain domain (ASCII letters, digits, `-_.`: nearly every line of UT1) is valid text
         // by construction; every other entry is checked as text first.
         let plain = is_plain_domain(e);
         if !plain {
             if let Err(m) = text_entry(e) {
-                bad.push(line, m);
+                self.bad.push(line, m);
                 return;
             }
         }
@@ -462,21 +466,42 @@ fn load_list(path: &Path, kind: Kind) -> Result<LoadedPair, ListError> {
         };
         if is_url {
             match text_entry(e).and_then(normalize_url_entry) {
-                Ok(k) => urls.push(key_hash(k.as_bytes())),
-                Err(m) => bad.push(line, m),
+                Ok(k) => self.urls.push(key_hash(k.as_bytes())),
+                Err(m) => self.bad.push(line, m),
             }
         } else {
             let normalized = if plain {
-                normalize_plain_domain(e, &mut scratch)
+                normalize_plain_domain(e, &mut self.scratch)
             } else {
-                normalize_domain_entry(e, &mut scratch)
+                normalize_domain_entry(e, &mut self.scratch)
             };
             match normalized {
-                Ok(()) => domains.push(key_hash(&scratch)),
-                Err(m) => bad.push(line, m),
+                Ok(()) => self.domains.push(key_hash(&self.scratch)),
+                Err(m) => self.bad.push(line, m),
             }
         }
+    }
+}
+
+/// Read one list file into hashed sets, its pieces on every core of the current pool. Bad
+/// entries are reported with their line numbers, the first ones of the file first.
+fn load_list(path: &Path, kind: Kind) -> Result<LoadedPair, ListError> {
+    let pieces = fold_entries_par(path, ListPiece::default, |piece, line, e| {
+        piece.add(kind, line, e)
     })?;
+    let mut bad = BadLines::default();
+    let (mut n_domains, mut n_urls) = (0, 0);
+    for p in &pieces {
+        n_domains += p.domains.len();
+        n_urls += p.urls.len();
+    }
+    let mut domains: Vec<u64> = Vec::with_capacity(n_domains);
+    let mut urls: Vec<u64> = Vec::with_capacity(n_urls);
+    for p in pieces {
+        domains.extend_from_slice(&p.domains);
+        urls.extend_from_slice(&p.urls);
+        bad.extend(p.bad);
+    }
     bad.finish(path)?;
     if domains.is_empty() && urls.is_empty() {
         return Err(ListError::Format {
