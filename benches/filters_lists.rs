@@ -8,6 +8,9 @@
 //!
 //! Every iteration checks its answer (verdict counts), as tantivy's benches do.
 
+mod common;
+
+use common::shared_data as shared;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -21,16 +24,9 @@ use tamis::filter::BuildCtx;
 use tamis::read::fields::FieldsSpec;
 use tamis::read::{expand_inputs, open, Item};
 
-fn shared() -> PathBuf {
-    std::env::var_os("TAMIS_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")))
-}
-
 fn ctx() -> BuildCtx {
     BuildCtx {
-        settings: LangSettings::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("filters"))
-            .expect("filters/"),
+        settings: LangSettings::load(&common::repo().join("filters")).expect("filters/"),
         assets: PathBuf::from("assets"),
     }
 }

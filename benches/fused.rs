@@ -46,7 +46,7 @@ fn kept(chain: &FilterChain, docs: &[Doc]) -> usize {
 }
 
 fn filters(c: &mut Criterion) {
-    std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).expect("repo root");
+    std::env::set_current_dir(common::repo()).expect("repo root");
     let docs = common::generated_documents(4);
     let bytes: u64 = docs.iter().map(|d| d.text.len() as u64).sum();
     let full = filters_config();

@@ -33,7 +33,7 @@ fn answer(model: &Model, texts: &[String], scratch: &mut Scratch) -> usize {
 }
 
 fn lid(c: &mut Criterion) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/models/lid.176.ftz");
+    let path = common::repo().join("assets/models/lid.176.ftz");
     let model = Model::load(path).expect("lid.176.ftz: run ./setup --assets-only");
     let docs: Vec<String> = common::generated_documents(4)
         .into_iter()

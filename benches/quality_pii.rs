@@ -2,20 +2,16 @@
 //! shared/data, cut into documents of 5 paragraphs), one thread: the reported rate is per core.
 //! The answers are asserted inside the loop. Run: `cargo bench --bench quality_pii`.
 
+mod common;
+
+use common::shared_data;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tamis::filter::pii::PiiConfig;
 use tamis::filter::quality::QualityFilterConfig;
 use tamis::filter::settings::LangSettings;
 use tamis::filter::BuildCtx;
-
-fn shared_data() -> PathBuf {
-    std::env::var_os("TAMIS_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")))
-}
 
 fn corpus() -> Vec<(String, String)> {
     let data = shared_data();
@@ -38,7 +34,7 @@ fn corpus() -> Vec<(String, String)> {
 }
 
 fn bench(c: &mut Criterion) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = common::repo();
     let docs = corpus();
     let bytes: usize = docs.iter().map(|(_, t)| t.len()).sum();
     let ctx = BuildCtx {

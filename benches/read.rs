@@ -2,6 +2,8 @@
 //! extracted: gzip + WARC parsing) and WARC (plus HTTP, charset and main-content extraction).
 //! Throughput is in uncompressed bytes of the file per second, on one core.
 
+mod common;
+
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -11,11 +13,7 @@ use tamis::read::fields::FieldsSpec;
 use tamis::read::{expand_inputs, open, Item};
 
 fn crawl(name: &str) -> PathBuf {
-    std::env::var_os("TAMIS_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")))
-        .join("crawl")
-        .join(name)
+    common::shared_data().join("crawl").join(name)
 }
 
 fn uncompressed_len(path: &PathBuf) -> u64 {

@@ -23,3 +23,26 @@ pub mod release;
 pub mod stats;
 pub mod tokenize;
 pub mod weight;
+
+/// Where unit tests find the repository and the shared data.
+#[cfg(test)]
+pub(crate) mod test_paths {
+    use std::path::PathBuf;
+
+    /// The repository. Cargo sets `CARGO_MANIFEST_DIR` when it runs a test; the value compiled
+    /// in is only the fallback, because a target folder shared by several clones (CI's) reuses a
+    /// test binary built in another clone (cargo does not rebuild for a moved checkout), and that
+    /// clone may be gone.
+    pub fn repo() -> PathBuf {
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+    }
+
+    /// The shared real data (`../shared/data`, or `$TAMIS_SHARED_DATA`).
+    pub fn shared_data() -> PathBuf {
+        std::env::var_os("TAMIS_SHARED_DATA")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo().join("../shared/data"))
+    }
+}

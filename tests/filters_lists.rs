@@ -5,6 +5,9 @@
 //! The UT1 lists load once per test binary (`OnceLock`; later filters built on the same files
 //! share the loaded tables through the process-wide list cache).
 
+mod common;
+
+use common::{repo, shared_data as shared};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -15,16 +18,6 @@ use tamis::filter::settings::LangSettings;
 use tamis::filter::url::{UrlFilter, UrlFilterConfig};
 use tamis::filter::words::{WordListConfig, WordsFilter, WordsFilterConfig};
 use tamis::filter::BuildCtx;
-
-fn shared() -> PathBuf {
-    std::env::var_os("TAMIS_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")))
-}
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn ctx() -> BuildCtx {
     BuildCtx {

@@ -7,8 +7,11 @@
 //! Prints the per-language table; `TAMIS_UPDATE_DATASHEETS=1 cargo test --test quality_keep_rate`
 //! rewrites `datasheets/quality_keep_rate.md` from it.
 
+mod common;
+
+use common::shared_data;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use tamis::doc::{Doc, Verdict};
 use tamis::filter::quality::QualityFilterConfig;
@@ -18,14 +21,8 @@ use tamis::filter::{BuildCtx, DocFilter};
 const MIN_KEEP: f64 = 0.99;
 const PARAS_PER_DOC: usize = 5;
 
-fn shared_data() -> PathBuf {
-    std::env::var_os("TAMIS_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")))
-}
-
 fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+    common::repo().join(p)
 }
 
 /// Cut a UDHR file into documents of `PARAS_PER_DOC` non-blank lines.

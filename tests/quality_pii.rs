@@ -3,21 +3,18 @@
 //! document is dropped by the intended rule, every planted value is redacted and counted, decoys
 //! and clean documents come through untouched.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::shared_data;
+use std::path::PathBuf;
 
 use tamis::doc::{Doc, Kind};
 use tamis::filter::pii::PiiConfig;
 use tamis::filter::quality::QualityFilterConfig;
 use tamis::filter::{FilterChain, FiltersConfig};
 
-fn shared_data() -> PathBuf {
-    std::env::var_os("TAMIS_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")))
-}
-
 fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+    common::repo().join(p)
 }
 
 // The other filters (url, lid, words) add their fields to FiltersConfig: the update keeps them off.

@@ -1,18 +1,14 @@
 //! Every real crawl file in ../shared/data/crawl is read: good records become documents, bad
 //! ones become quarantine rows with a reason, and none is lost or crashes the reader.
 
+mod common;
+
+use common::shared_data;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use tamis::config::{FormatName, InputConfig, InputKind, ReadConfig};
 use tamis::read::fields::FieldsSpec;
 use tamis::read::{expand_inputs, open, Item};
-
-fn shared_data() -> PathBuf {
-    std::env::var_os("TAMIS_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")))
-}
 
 #[derive(Debug, Default)]
 struct Outcome {

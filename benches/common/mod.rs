@@ -7,7 +7,15 @@ use std::path::PathBuf;
 pub fn shared_data() -> PathBuf {
     std::env::var_os("TAMIS_SHARED_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")))
+        .unwrap_or_else(|| repo().join("../shared/data"))
+}
+
+/// The repository. Cargo sets `CARGO_MANIFEST_DIR` when it runs a bench; the value compiled in
+/// is the fallback (a target folder shared by several clones reuses binaries across them).
+pub fn repo() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
 
 /// Documents of ≈ 1.4 KB cut from every UDHR translation in `shared/data/udhr` (109

@@ -302,7 +302,7 @@ mod tests {
     /// real text of every script the shared data has (the UDHR in 109 languages) and odd strings.
     #[test]
     fn one_pass_tokens_equal_token_hashes_of_the_normalised_text() {
-        let udhr = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/udhr");
+        let udhr = crate::test_paths::shared_data().join("udhr");
         let mut texts: Vec<String> = std::fs::read_dir(&udhr)
             .map(|d| {
                 d.flatten()

@@ -624,12 +624,7 @@ pub(crate) mod test_support {
     use std::path::PathBuf;
     use std::sync::OnceLock;
 
-    /// The shared real data (`../shared/data`, or `$TAMIS_SHARED_DATA`).
-    pub fn shared_data() -> PathBuf {
-        std::env::var_os("TAMIS_SHARED_DATA")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"))
-    }
+    pub use crate::test_paths::shared_data;
 
     /// Path of the gzipped o200k tokenizer.json in the shared data.
     pub fn o200k_gz() -> PathBuf {

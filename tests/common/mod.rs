@@ -14,11 +14,21 @@ pub use files::files_below;
 /// The repository root (the crate's folder, or for a workspace member under `crates/` the
 /// folder above that holds `pipelines/`).
 pub fn repo() -> PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let here = manifest_dir();
     here.ancestors()
         .find(|d| d.join("pipelines/quickstart.toml").is_file())
-        .unwrap_or(here)
+        .unwrap_or(&here)
         .to_path_buf()
+}
+
+/// This package's folder. Cargo sets `CARGO_MANIFEST_DIR` when it runs a test or bench; the value
+/// compiled in is only the fallback, because a target folder shared by several clones (CI's)
+/// reuses a test binary built in another clone (cargo does not rebuild for a moved checkout),
+/// and that clone may be gone.
+pub fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
 
 /// The `tamis` binary: cargo's own for the root crate's tests; for another workspace member's

@@ -36,7 +36,13 @@ fn opts() -> Opts {
         model: None,
         data: std::env::var_os("TAMIS_SHARED_DATA")
             .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")),
+            .unwrap_or_else(|| {
+                // Cargo sets it at run time (`cargo run --example`); compiled in otherwise.
+                std::env::var_os("CARGO_MANIFEST_DIR")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+                    .join("../../../shared/data")
+            }),
         secs: 3.0,
         k: 1,
         write: None,

@@ -124,8 +124,7 @@ fn numbers_in_details() {
 #[test]
 fn shipped_default_toml_equals_the_built_in_defaults() {
     let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/filters/default.toml"))
-            .unwrap();
+        std::fs::read_to_string(crate::test_paths::repo().join("filters/default.toml")).unwrap();
     let mut table: toml::Table = text.parse().unwrap();
     let mut q = table.remove("quality").unwrap().as_table().unwrap().clone();
     assert!(

@@ -356,10 +356,7 @@ mod tests {
 
     #[test]
     fn quick_path_agrees_with_the_full_pipeline_on_real_text() {
-        let data =
-            std::path::PathBuf::from(std::env::var("TAMIS_SHARED_DATA").unwrap_or_else(|_| {
-                concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").to_string()
-            }));
+        let data = crate::test_paths::shared_data();
         let mut texts: Vec<String> = Vec::new();
         for dir in [
             "udhr",

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 pub fn shared_data() -> Option<PathBuf> {
     let dir = match std::env::var_os("TAMIS_SHARED_DATA") {
         Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+        None => manifest_dir().join("../../../shared/data"),
     };
     if dir.is_dir() {
         Some(dir)
@@ -23,7 +23,17 @@ pub fn shared_data() -> Option<PathBuf> {
 
 /// The fixture directory of this crate.
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+    manifest_dir().join("tests/fixtures")
+}
+
+/// This package's folder. Cargo sets `CARGO_MANIFEST_DIR` when it runs a test or bench; the value
+/// compiled in is only the fallback, because a target folder shared by several clones (CI's)
+/// reuses a test binary built in another clone (cargo does not rebuild for a moved checkout),
+/// and that clone may be gone.
+pub fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
 
 /// Up to `max` non-empty lines from the UDHR files, in file-name order.
