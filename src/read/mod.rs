@@ -10,6 +10,7 @@ pub mod gz;
 pub mod html;
 mod jsonl;
 mod parquet_in;
+mod parquet_pages;
 mod single_file;
 pub mod warc;
 mod warc_docs;

@@ -35,13 +35,14 @@ pub struct ParquetDocs {
 
 /// Decode the footer with parquet 60 before parquet 57 reads it: 57 reserves memory from the list
 /// lengths a footer announces (a 26-byte file asked for 178 GB and aborted the process), 60
-/// checks each against the bytes left. A footer it refuses is a fact about the data:
-/// `InvalidData`, quarantined by the caller.
+/// checks each against the bytes left. Then every page header is checked too
+/// ([`super::parquet_pages`]). A file refused here is a fact about the data: `InvalidData`,
+/// quarantined by the caller.
 fn check_footer(f: &File) -> std::io::Result<()> {
     use parquet_footer::errors::ParquetError;
     use parquet_footer::file::metadata::ParquetMetaDataReader;
     match ParquetMetaDataReader::new().parse_and_finish(f) {
-        Ok(_) => Ok(()),
+        Ok(meta) => super::parquet_pages::check_page_headers(f, &meta),
         Err(ParquetError::External(e)) => match e.downcast::<std::io::Error>() {
             Ok(io) => Err(*io),
             Err(e) => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
