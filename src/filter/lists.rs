@@ -141,7 +141,7 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 /// skipped. No allocation per line.
 pub fn for_each_entry(path: &Path, mut f: impl FnMut(usize, &[u8])) -> Result<(), ListError> {
     for_each_block(path, 1 << 20, |before, block| {
-        entries_of_block(block, before, &mut f);
+        entries_of_block(block, before, &mut f)
     })
 }
 
@@ -179,17 +179,19 @@ pub fn fold_entries_par<T: Send>(
             entries_of_block(piece, before, &mut |line, e| f(&mut acc, line, e));
             acc
         }));
+        lines - before
     })?;
     Ok(out)
 }
 
 /// Read a list file (plain or gzip) in blocks of whole lines of about `block_bytes` (longer
-/// when one line is) and call `f(lines_before, block)`: every line of a block ends with `\n`
-/// but the file's unterminated last line.
+/// when one line is) and call `f(lines_before, block)`, which returns the block's number of
+/// `\n` (its callers count them anyway): every line of a block ends with `\n` but the file's
+/// unterminated last line.
 fn for_each_block(
     path: &Path,
     block_bytes: usize,
-    mut f: impl FnMut(usize, &[u8]),
+    mut f: impl FnMut(usize, &[u8]) -> usize,
 ) -> Result<(), ListError> {
     let mut r = open(path)?;
     let mut buf = vec![0u8; block_bytes];
@@ -222,8 +224,7 @@ fn for_each_block(
         }
         match memchr::memrchr(b'\n', &buf[..end]) {
             Some(last) => {
-                f(lines, &buf[..=last]);
-                lines += memchr::memchr_iter(b'\n', &buf[..=last]).count();
+                lines += f(lines, &buf[..=last]);
                 buf.copy_within(last + 1..end, 0);
                 filled = end - last - 1;
             }
@@ -236,8 +237,9 @@ fn for_each_block(
     }
 }
 
-/// The entries of `block` (whole lines, the first being line `before + 1`).
-fn entries_of_block(block: &[u8], before: usize, f: &mut impl FnMut(usize, &[u8])) {
+/// The entries of `block` (whole lines, the first being line `before + 1`); returns its number
+/// of `\n`.
+fn entries_of_block(block: &[u8], before: usize, f: &mut impl FnMut(usize, &[u8])) -> usize {
     let mut line_no = before;
     let mut start = 0;
     for nl in memchr::memchr_iter(b'\n', block) {
@@ -248,6 +250,7 @@ fn entries_of_block(block: &[u8], before: usize, f: &mut impl FnMut(usize, &[u8]
     if start < block.len() {
         entry(&block[start..], line_no + 1, f);
     }
+    line_no - before
 }
 
 fn entry(line: &[u8], line_no: usize, f: &mut impl FnMut(usize, &[u8])) {
