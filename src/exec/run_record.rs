@@ -156,9 +156,12 @@ pub fn all_assets(
     out
 }
 
-fn stamp_all(files: &[(String, PathBuf)]) -> anyhow::Result<Vec<FileStamp>> {
+/// Stamp `(display, path)` pairs, in order.
+fn stamp_all<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a Path)>,
+) -> anyhow::Result<Vec<FileStamp>> {
     files
-        .iter()
+        .into_iter()
         .map(|(d, p)| FileStamp::of(d, p).with_context(|| format!("{d}: cannot read its size")))
         .collect()
 }
@@ -171,22 +174,17 @@ impl RunRecord {
         files: &[InputFile],
         assets: Option<&[(String, PathBuf)]>,
     ) -> anyhow::Result<RunRecord> {
-        let inputs = files
-            .iter()
-            .map(|f| {
-                FileStamp::of(&f.display, &f.path)
-                    .with_context(|| format!("{}: cannot read its size", f.display))
-            })
-            .collect::<anyhow::Result<_>>()?;
         Ok(RunRecord {
             format: FORMAT,
             tool: tool(),
             pipeline_sha256: pipeline_sha256(pipeline)?,
-            inputs,
-            assets: match assets {
-                Some(a) => stamp_all(a)?,
-                None => Vec::new(),
-            },
+            inputs: stamp_all(files.iter().map(|f| (f.display.as_str(), f.path.as_path())))?,
+            assets: stamp_all(
+                assets
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|(d, p)| (d.as_str(), p.as_path())),
+            )?,
         })
     }
 
