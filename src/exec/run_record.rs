@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::Pipeline;
-use crate::out::OutDir;
+use crate::out::{slash_path, OutDir};
 use crate::read::InputFile;
 
 /// Where the record lives, relative to OUT.
@@ -116,29 +116,25 @@ pub fn plain_assets(pipeline: &Pipeline, filters_run: bool) -> Vec<(String, Path
                 .filter(|p| p.extension().is_some_and(|x| x == "toml"))
                 .collect();
             settings.sort();
-            out.extend(settings.into_iter().map(|p| (display(&p), p)));
+            out.extend(settings.into_iter().map(|p| (slash_path(&p), p)));
         }
     }
     if let Some(tokens) = &pipeline.tokens {
         if let crate::tokenize::TokenizerSpec::HuggingFace { path, .. } = &tokens.tokenizer {
-            out.push((display(path), path.clone()));
+            out.push((slash_path(path), path.clone()));
             let config = path.with_file_name("tokenizer_config.json");
             if config.is_file() {
-                out.push((display(&config), config));
+                out.push((slash_path(&config), config));
             }
         }
     }
     if let Some(d) = &pipeline.dedup {
         for prev in &d.previous {
             let m = prev.join("manifest.json");
-            out.push((display(&m), m));
+            out.push((slash_path(&m), m));
         }
     }
     out
-}
-
-fn display(p: &Path) -> String {
-    p.to_string_lossy().replace('\\', "/")
 }
 
 /// The assets of a run whose filter chain was built: the files the filters loaded, then
@@ -150,7 +146,7 @@ pub fn all_assets(
     let mut out: Vec<(String, PathBuf)> = chain
         .assets()
         .into_iter()
-        .map(|p| (display(&p), p))
+        .map(|p| (slash_path(&p), p))
         .collect();
     out.extend(plain_assets(pipeline, !chain.stages().is_empty()));
     out

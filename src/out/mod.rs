@@ -20,6 +20,12 @@ pub use atomic::{write_atomic, AtomicFile};
 use std::io;
 use std::path::{Path, PathBuf};
 
+/// A path as records show it (manifests, run records, locations, audits): `/` between
+/// components on every system, so records made on one compare equal to records made on another.
+pub fn slash_path(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
+}
+
 /// The file name of work unit `unit` (one input file of a stage).
 pub fn part_name(unit: usize, ext: &str) -> String {
     format!("part-{unit:05}.{ext}")

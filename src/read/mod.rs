@@ -218,7 +218,7 @@ pub fn expand_inputs(inputs: &[InputConfig]) -> Result<Vec<InputFile>, Vec<Strin
                 };
                 let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
                 files.push(InputFile {
-                    display: path.to_string_lossy().replace('\\', "/"),
+                    display: crate::out::slash_path(&path),
                     path,
                     source: input.source.clone(),
                     format,

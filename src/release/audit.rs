@@ -73,7 +73,7 @@ pub fn why(out: &Path, query: &str) -> io::Result<Vec<Finding>> {
     for f in parquet_files(&out.join("docs")) {
         let shard = f
             .strip_prefix(out)
-            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .map(crate::out::slash_path)
             .unwrap_or_default();
         scan_strings(&f, &["id", "url"], |row, v| {
             if hit(v[0], v[1]) {

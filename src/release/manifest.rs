@@ -125,11 +125,7 @@ pub fn release_outputs(root: &Path) -> Vec<String> {
         .into_iter()
         .filter(|p| !super::files::is_hidden(p)) // temporary files of an interrupted write
         .filter_map(|p| {
-            let rel = p
-                .strip_prefix(root)
-                .ok()?
-                .to_string_lossy()
-                .replace('\\', "/");
+            let rel = crate::out::slash_path(p.strip_prefix(root).ok()?);
             keep(&rel).then_some(rel)
         })
         .collect();
@@ -274,7 +270,7 @@ pub fn verify(out: &Path) -> io::Result<Vec<String>> {
     {
         let rel = f
             .strip_prefix(out)
-            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .map(crate::out::slash_path)
             .unwrap_or_default();
         match row_count(&f) {
             Ok(rows) => now_outputs.push(FileEntry {

@@ -106,7 +106,7 @@ pub fn apply(
     let filter = build_filter(lists)?;
     let shown: Vec<(String, PathBuf)> = lists
         .iter()
-        .map(|p| (p.to_string_lossy().replace('\\', "/"), p.clone()))
+        .map(|p| (crate::out::slash_path(p), p.clone()))
         .collect();
     let params = Params {
         previous_manifest_sha256: sha256_file(&manifest_path)?.1,
