@@ -25,12 +25,7 @@ fn manifest_verifies_and_catches_tampering() {
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["inputs"].as_array().unwrap().len(), 4);
-    let assets: Vec<&str> = m["assets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["path"].as_str().unwrap())
-        .collect();
+    let assets = listed_paths(&m["assets"]);
     assert!(
         assets.iter().any(|a| a.ends_with("lid.176.ftz")),
         "{assets:?}"

@@ -98,12 +98,7 @@ fn a_rerun_resumes_the_same_run_and_refuses_another() {
     let record: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("_tasks/run.json")).unwrap()).unwrap();
     assert_eq!(record["inputs"].as_array().unwrap().len(), 4, "{record}");
-    let assets: Vec<&str> = record["assets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["path"].as_str().unwrap())
-        .collect();
+    let assets = listed_paths(&record["assets"]);
     assert!(
         assets.iter().any(|a| a.ends_with("lid.176.ftz"))
             && assets

@@ -59,6 +59,15 @@ pub fn shared_data() -> PathBuf {
         .unwrap_or_else(|| repo().join("../shared/data"))
 }
 
+/// The `path` of every entry of a file list in a manifest or a run record (`inputs`, `assets`).
+pub fn listed_paths(list: &serde_json::Value) -> Vec<&str> {
+    list.as_array()
+        .expect("a list of files")
+        .iter()
+        .map(|f| f["path"].as_str().expect("a path"))
+        .collect()
+}
+
 /// Run `tamis ARGS` in the repository root.
 pub fn tamis(args: &[&str]) -> Output {
     Command::new(tamis_bin())
