@@ -7,7 +7,7 @@ mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tamis::dedup::minhash::MinHasher;
-use tamis::dedup::normalize::{normalise, shingle_hashes, token_hashes};
+use tamis::dedup::normalize::{normalise_and_hash_tokens, shingle_hashes};
 use tamis::dedup::DedupConfig;
 
 fn signatures(c: &mut Criterion) {
@@ -18,11 +18,13 @@ fn signatures(c: &mut Criterion) {
     let mut g = c.benchmark_group("dedup");
     g.throughput(Throughput::Bytes(bytes as u64));
     g.bench_function(format!("signature_{}_docs", docs.len()), |b| {
-        let (mut t, mut s, mut sig, mut keys) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut norm, mut t, mut s) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut sig, mut keys) = (Vec::new(), Vec::new());
         b.iter(|| {
             let mut n = 0;
             for d in &docs {
-                token_hashes(&normalise(d), cfg.seed, &mut t);
+                // The stage's path: normalise and hash tokens in one pass.
+                normalise_and_hash_tokens(d, cfg.seed, &mut norm, &mut t);
                 shingle_hashes(&t, cfg.ngram, cfg.seed, &mut s);
                 hasher.signature(&s, &mut sig);
                 hasher.band_keys(&sig, 0, &mut keys);

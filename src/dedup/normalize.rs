@@ -78,9 +78,21 @@ fn push_normalised(c: char, out: &mut String) {
 /// [`push_normalised`] itself: one lookup instead of std's and unicode-normalization's table
 /// searches per character (which took ≈ 60 % of a signature before this table).
 struct BmpForms {
-    /// Per character: offset in `pool` << 8 | length in bytes.
+    /// Per character: offset in `pool` << 8 | class << 6 | length in bytes.
     spans: Vec<u32>,
     pool: String,
+}
+
+/// What a character's form does to the tokens (two bits of its span).
+mod class {
+    /// A separator: the form is one space.
+    pub const SEPARATOR: u32 = 0;
+    /// Letters, digits or marks of spaced scripts: the form extends the current token.
+    pub const WORD: u32 = 1;
+    /// One character of a script written without spaces: a token of its own.
+    pub const UNSPACED: u32 = 2;
+    /// Anything else (never in the BMP today, kept for safety): taken character by character.
+    pub const MIXED: u32 = 3;
 }
 
 fn bmp_forms() -> &'static BmpForms {
@@ -93,30 +105,40 @@ fn bmp_forms() -> &'static BmpForms {
         for c in (0x80..0x1_0000).filter_map(char::from_u32) {
             let start = forms.pool.len();
             push_normalised(c, &mut forms.pool);
-            let len = forms.pool.len() - start;
-            forms.spans[c as usize] = ((start as u32) << 8) | len as u32;
+            let form = &forms.pool[start..];
+            let class = if form == " " {
+                class::SEPARATOR
+            } else if !form.chars().any(|d| is_unspaced_char(d) || d == ' ') {
+                class::WORD
+            } else if form.chars().count() == 1 {
+                class::UNSPACED
+            } else {
+                class::MIXED
+            };
+            assert!(form.len() < 64 && start < 1 << 24, "BMP form table layout");
+            forms.spans[c as usize] = ((start as u32) << 8) | class << 6 | form.len() as u32;
         }
         forms
     })
 }
 
-/// [`push_normalised`] through the BMP table.
-#[inline]
-fn push_normalised_fast(c: char, forms: &BmpForms, out: &mut String) {
-    let u = c as u32;
-    if !(0x80..0x1_0000).contains(&u) {
-        return push_normalised(c, out);
+impl BmpForms {
+    /// The form of a BMP character outside ASCII, and its class.
+    #[inline]
+    fn form(&self, c: u32) -> (&[u8], u32) {
+        let span = self.spans[c as usize];
+        let start = (span >> 8) as usize;
+        let form = &self.pool.as_bytes()[start..start + (span & 0x3F) as usize];
+        (form, (span >> 6) & 3)
     }
-    let span = forms.spans[u as usize];
-    let (start, len) = ((span >> 8) as usize, (span & 0xFF) as usize);
-    out.push_str(&forms.pool[start..start + len]);
 }
 
 /// The normalised text (lower-case, no accents, digits → 0, separators → single spaces).
 pub fn normalise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    let mut out = Vec::with_capacity(text.len());
     normalise_and_hash_tokens(text, 0, &mut out, &mut Vec::new());
-    out
+    // Only whole characters' forms are ever pushed: the bytes are UTF-8.
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The normalised form of an ASCII byte: its lower case, `0` for a digit, a space otherwise.
@@ -135,86 +157,127 @@ const ASCII_FORMS: [u8; 128] = {
     t
 };
 
-/// The token being read: where it started in the normalised text.
-struct TokenRun {
+/// The normalised text being written and the token being read in it.
+struct Normalised<'a> {
+    norm: &'a mut Vec<u8>,
+    tokens: &'a mut Vec<u64>,
+    seed: u64,
+    /// Where the current token started in `norm`.
     start: Option<usize>,
 }
 
-impl TokenRun {
-    /// End the run at `end` (exclusive) and hash it.
+impl Normalised<'_> {
+    /// End the current token (if any) at `end` (exclusive) and hash it.
     #[inline]
-    fn end(&mut self, norm: &str, end: usize, seed: u64, tokens: &mut Vec<u64>) {
+    fn end_token(&mut self, end: usize) {
         if let Some(s) = self.start.take() {
-            tokens.push(xxh3_64_with_seed(&norm.as_bytes()[s..end], seed));
+            self.tokens
+                .push(xxh3_64_with_seed(&self.norm[s..end], self.seed));
+        }
+    }
+
+    /// A separator: runs of them collapse to one space, none at the start.
+    #[inline]
+    fn separator(&mut self) {
+        if self.norm.last().is_some_and(|&b| b != b' ') {
+            self.end_token(self.norm.len());
+            self.norm.push(b' ');
+        }
+    }
+
+    /// Extend the current token (or start one) with word bytes.
+    #[inline]
+    fn word(&mut self, bytes: impl IntoIterator<Item = u8>) {
+        if self.start.is_none() {
+            self.start = Some(self.norm.len());
+        }
+        self.norm.extend(bytes);
+    }
+
+    /// A character of an unspaced script: a token of its own.
+    #[inline]
+    fn unspaced(&mut self, form: &[u8]) {
+        self.end_token(self.norm.len());
+        let at = self.norm.len();
+        self.norm.extend_from_slice(form);
+        self.tokens
+            .push(xxh3_64_with_seed(&self.norm[at..], self.seed));
+    }
+
+    /// Any other form, character by character (characters outside the BMP).
+    fn mixed(&mut self, form: &str) {
+        if form == " " {
+            return self.separator();
+        }
+        for d in form.chars() {
+            let mut buf = [0u8; 4];
+            let bytes = d.encode_utf8(&mut buf).as_bytes();
+            if d == ' ' {
+                self.separator();
+            } else if is_unspaced_char(d) {
+                self.unspaced(bytes);
+            } else {
+                self.word(bytes.iter().copied());
+            }
         }
     }
 }
 
 /// [`normalise`] into `norm` and [`token_hashes`] of the result into `tokens`, in one pass over
 /// the text (the signature's hot path: normalising, then splitting and scanning each word again
-/// for unspaced characters, was over half of a signature). Both outputs are cleared first.
-pub fn normalise_and_hash_tokens(text: &str, seed: u64, norm: &mut String, tokens: &mut Vec<u64>) {
+/// for unspaced characters, was over half of a signature). Runs of ASCII letters and digits are
+/// copied at once; other characters take their form and class from the BMP table. Both outputs
+/// are cleared first.
+pub fn normalise_and_hash_tokens(text: &str, seed: u64, norm: &mut Vec<u8>, tokens: &mut Vec<u64>) {
     norm.clear();
     tokens.clear();
     norm.reserve(text.len());
     let forms = bmp_forms();
-    let mut run = TokenRun { start: None };
+    let mut out = Normalised {
+        norm,
+        tokens,
+        seed,
+        start: None,
+    };
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
-            i += 1;
-            let n = ASCII_FORMS[b as usize];
-            if n == b' ' {
-                // Runs of separators collapse to one space, none at the start.
-                if !norm.is_empty() && !norm.ends_with(' ') {
-                    run.end(norm, norm.len(), seed, tokens);
-                    norm.push(' ');
-                }
-            } else {
-                if run.start.is_none() {
-                    run.start = Some(norm.len());
-                }
-                norm.push(n as char);
+            if ASCII_FORMS[b as usize] == b' ' {
+                out.separator();
+                i += 1;
+                continue;
             }
+            let run = i;
+            i += 1;
+            while i < bytes.len() && bytes[i] < 0x80 && ASCII_FORMS[bytes[i] as usize] != b' ' {
+                i += 1;
+            }
+            out.word(bytes[run..i].iter().map(|&b| ASCII_FORMS[b as usize]));
             continue;
         }
         let Some(c) = text[i..].chars().next() else {
             break; // unreachable: `i` is on a character boundary of a str
         };
         i += c.len_utf8();
-        let at = norm.len();
-        push_normalised_fast(c, forms, norm);
-        if &norm[at..] == " " {
-            norm.truncate(at);
-            if !norm.is_empty() && !norm.ends_with(' ') {
-                run.end(norm, at, seed, tokens);
-                norm.push(' ');
-            }
+        if (c as u32) >= 0x1_0000 {
+            let mut form = String::new();
+            push_normalised(c, &mut form);
+            out.mixed(&form);
             continue;
         }
-        // A form is letters, digits or marks (never a space): a character of an unspaced
-        // script is a token of its own, others extend the current token.
-        let mut offset = at;
-        while offset < norm.len() {
-            let Some(d) = norm[offset..].chars().next() else {
-                break;
-            };
-            let next = offset + d.len_utf8();
-            if is_unspaced_char(d) {
-                run.end(norm, offset, seed, tokens);
-                tokens.push(xxh3_64_with_seed(&norm.as_bytes()[offset..next], seed));
-            } else if run.start.is_none() {
-                run.start = Some(offset);
-            }
-            offset = next;
+        match forms.form(c as u32) {
+            (_, class::SEPARATOR) => out.separator(),
+            (form, class::WORD) => out.word(form.iter().copied()),
+            (form, class::UNSPACED) => out.unspaced(form),
+            (form, _) => out.mixed(std::str::from_utf8(form).unwrap_or(" ")),
         }
     }
-    if norm.ends_with(' ') {
-        norm.pop();
+    if out.norm.last() == Some(&b' ') {
+        out.norm.pop();
     }
-    run.end(norm, norm.len(), seed, tokens);
+    out.end_token(out.norm.len());
 }
 
 /// 64-bit hashes of the tokens of normalised text, in order.
@@ -290,12 +353,43 @@ mod tests {
     #[test]
     fn the_bmp_table_gives_what_each_character_normalises_to() {
         let forms = bmp_forms();
-        for c in (0..0x1_0000).filter_map(char::from_u32) {
-            let (mut fast, mut slow) = (String::new(), String::new());
-            push_normalised_fast(c, forms, &mut fast);
+        for c in (0x80..0x1_0000).filter_map(char::from_u32) {
+            let mut slow = String::new();
             push_normalised(c, &mut slow);
-            assert_eq!(fast, slow, "U+{:04X}", c as u32);
+            let (fast, class) = forms.form(c as u32);
+            assert_eq!(fast, slow.as_bytes(), "U+{:04X}", c as u32);
+            let want = match slow.as_str() {
+                " " => class::SEPARATOR,
+                f if f.chars().count() == 1 && f.chars().all(is_unspaced_char) => class::UNSPACED,
+                f => {
+                    assert!(
+                        !f.chars().any(|d| is_unspaced_char(d) || d == ' '),
+                        "U+{:04X}",
+                        c as u32
+                    );
+                    class::WORD
+                }
+            };
+            assert_eq!(class, want, "U+{:04X}", c as u32);
         }
+    }
+
+    /// The normalised text as the definition gives it: each character's form, runs of
+    /// separators as one space, none at either end.
+    fn normalise_reference(text: &str) -> String {
+        let mut out = String::new();
+        for c in text.chars() {
+            let mut form = String::new();
+            push_normalised(c, &mut form);
+            if form == " " {
+                if !out.is_empty() && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            } else {
+                out.push_str(&form);
+            }
+        }
+        out.trim_end_matches(' ').to_string()
     }
 
     /// The one-pass tokens are those of the reference tokenizer over the normalised text, on
@@ -327,10 +421,12 @@ mod tests {
         ] {
             texts.push(odd.to_string());
         }
-        let (mut norm, mut tokens, mut want) = (String::new(), Vec::new(), Vec::new());
+        let (mut norm, mut tokens, mut want) = (Vec::new(), Vec::new(), Vec::new());
         for t in &texts {
             normalise_and_hash_tokens(t, 7, &mut norm, &mut tokens);
-            token_hashes(&norm, 7, &mut want);
+            let norm = std::str::from_utf8(&norm).unwrap();
+            assert_eq!(norm, normalise_reference(t));
+            token_hashes(norm, 7, &mut want);
             assert_eq!(tokens, want, "{:?}", t.chars().take(60).collect::<String>());
             assert!(!norm.starts_with(' ') && !norm.ends_with(' ') && !norm.contains("  "));
         }

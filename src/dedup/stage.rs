@@ -99,7 +99,7 @@ fn mark(out: &OutDir, step: &str, unit: usize, seconds: f64) -> io::Result<()> {
 /// Buffers one thread reuses from document to document.
 #[derive(Default)]
 struct SignatureScratch {
-    norm: String,
+    norm: Vec<u8>,
     tokens: Vec<u64>,
     shingles: Vec<u64>,
     sig: Vec<u32>,
@@ -134,7 +134,7 @@ fn doc_signature(
     hasher.band_keys(&scratch.sig, scope, &mut keys);
     DocSignature {
         keys: Some(keys),
-        exact: xxh3_64_with_seed(norm.as_bytes(), cfg.seed ^ scope) | 1,
+        exact: xxh3_64_with_seed(norm, cfg.seed ^ scope) | 1,
     }
 }
 
