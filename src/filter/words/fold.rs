@@ -37,12 +37,27 @@ pub fn fold_into(text: &str, out: &mut String) {
     let mut last_space = true;
     while i < b.len() {
         let start = i;
-        while i < b.len() && !b[i].is_ascii_whitespace() {
+        // The token runs to the next ASCII whitespace. Plain ASCII (letters, digits,
+        // punctuation: nearly every token of Latin-script text) is skipped eight bytes at a
+        // time; a control byte is part of the token, a non-ASCII byte makes it a Unicode token.
+        let mut ascii = true;
+        loop {
+            i = next_special(b, i);
+            if i >= b.len() || b[i].is_ascii_whitespace() {
+                break;
+            }
+            if b[i] >= 0x80 {
+                ascii = false;
+                while i < b.len() && !b[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                break;
+            }
             i += 1;
         }
         let token = &text[start..i];
         if !token.is_empty() {
-            if token.is_ascii() {
+            if ascii {
                 let at = out.len();
                 out.push_str(token);
                 out[at..].make_ascii_lowercase();
@@ -66,6 +81,30 @@ pub fn fold_into(text: &str, out: &mut String) {
     if out.ends_with(' ') {
         out.pop();
     }
+}
+
+/// The first position from `i` holding a byte ≤ 0x20 (space, whitespace, control) or ≥ 0x80 (not
+/// ASCII), else `b.len()`. Eight bytes at a time: a byte's high bit is set in
+/// `(x − 0x21…) & !x | x` when it is one of those (a borrow can mark bytes after a marked one,
+/// never before it, so the lowest mark is exact).
+#[inline]
+fn next_special(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let marks = (x.wrapping_sub(ONES * 0x21) & !x | x) & HIGH;
+        if marks != 0 {
+            return i + (marks.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && (0x21..0x80).contains(&b[i]) {
+        i += 1;
+    }
+    i
 }
 
 /// The full pipeline for one token: NFD, case fold, NFKD, case fold, NFC; whitespace runs
@@ -345,6 +384,71 @@ mod tests {
         // Decomposed and precomposed accents fold alike.
         assert_eq!(fold("e\u{301}te\u{301}"), fold("été"));
         assert_eq!(fold("ÉTÉ"), "été");
+    }
+
+    /// The definition of `fold_into`, token by token, without the fast scan.
+    fn fold_reference(text: &str) -> String {
+        let mut out = String::new();
+        let mut last_space = true;
+        for (k, token) in text.split(|c: char| c.is_ascii_whitespace()).enumerate() {
+            if k > 0 && !last_space {
+                out.push(' ');
+                last_space = true;
+            }
+            if token.is_empty() {
+                continue;
+            }
+            if token.is_ascii() {
+                out.push_str(&token.to_ascii_lowercase());
+                last_space = false;
+            } else if fold_quick(token, &mut out) {
+                last_space = false;
+            } else {
+                fold_full(token, &mut out, &mut last_space);
+            }
+        }
+        out.trim_end_matches(' ').to_string()
+    }
+
+    #[test]
+    fn the_fast_scan_folds_as_the_definition() {
+        let mut texts: Vec<String> = [
+            "",
+            " ",
+            "a",
+            "Hello, World!",
+            "  lead and trail  ",
+            "tabs\tand\r\nCRLF\x0cform feed",
+            "ctrl\x01inside\x0bvertical tab\x7fdel",
+            "exactly8 12345678 123456789 1234567 ",
+            "ÉTÉ à Paris, Ünïcödé\u{a0}nbsp",
+            "mixedASCIIthenÜmlautafter8bytes and ascii",
+            "日本語のテキストabcdefghij漢字",
+            "e\u{301}te\u{301} ﬁne ＦＵＬＬ",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let udhr = crate::test_paths::shared_data().join("udhr");
+        for code in ["en", "fr", "ru", "hi", "zh-Hans", "vi"] {
+            texts.push(std::fs::read_to_string(udhr.join(format!("{code}.txt"))).unwrap());
+        }
+        // Every byte value around every position of an eight-byte window.
+        for pos in 0..10 {
+            for c in (1u8..0x80).map(char::from) {
+                let mut t: String = "abcdefghijkl".into();
+                t.insert(pos, c);
+                texts.push(t);
+            }
+            let mut t: String = "abcdefghijkl".into();
+            t.insert(pos, 'é');
+            texts.push(t);
+        }
+        let mut out = String::new();
+        for t in &texts {
+            fold_into(t, &mut out);
+            assert_eq!(out, fold_reference(t), "{t:?}");
+        }
     }
 
     fn full(token: &str) -> String {
