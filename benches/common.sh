@@ -40,3 +40,19 @@ stage_names() {
   "$TAMIS" stages "$1" --input "$2" -o "$3" --json |
     python3 -c 'import json, sys; print(" ".join(s["stage"] for s in json.load(sys.stdin)))'
 }
+
+# list_copies cold|warm DIR PIPELINE GLOB: compiled copies of large block lists (see
+# src/filter/url/compiled.rs). warm: kept in DIR and made once by `tamis check` before anything
+# is timed, as on any machine after its first run and for every Slurm task after the first;
+# cold: none, every process parses its lists.
+list_copies() {
+  case $1 in
+    cold) export TAMIS_CACHE_DIR=off ;;
+    warm)
+      export TAMIS_CACHE_DIR=$2
+      "$TAMIS" check "$3" --input "$4" >/dev/null || die "tamis check $3 failed"
+      ;;
+    *) die "--lists is warm or cold, not $1" ;;
+  esac
+  echo "block lists: $1 compiled copies"
+}

@@ -5,12 +5,14 @@
 # then totals, the speed-up of N threads over 1, and peak RSS per input size.
 #
 #   benches/e2e.sh [--sizes "50 200"] [--threads "1 2"] [--docs-per-shard N]
-#                  [--pipeline FILE] [--work DIR] [--keep]
+#                  [--pipeline FILE] [--work DIR] [--lists warm|cold] [--keep]
 #
 # From the repository root after ./setup. One thread runs pinned to core 0 (taskset -c 0), N
 # threads on cores 0..N-1. Corpora are kept in WORK (default out/bench-e2e) and reused when their
 # settings have not changed; runs are removed unless --keep. The binary is $TAMIS, else
-# $CARGO_TARGET_DIR/release/tamis (default target/), else ./tamis.
+# $CARGO_TARGET_DIR/release/tamis (default target/), else ./tamis. --lists cold makes every
+# process parse its block lists instead of reading their compiled copies (default warm: copies
+# in WORK/list-copies, made before anything is timed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benches/common.sh
@@ -21,6 +23,7 @@ DOCS_PER_SHARD=4000
 PIPELINE=pipelines/bench.toml
 WORK=out/bench-e2e
 KEEP=0
+LISTS=warm
 while [ $# -gt 0 ]; do
   case $1 in
     --sizes) SIZES=${2:?}; shift 2 ;;
@@ -28,6 +31,7 @@ while [ $# -gt 0 ]; do
     --docs-per-shard) DOCS_PER_SHARD=${2:?}; shift 2 ;;
     --pipeline) PIPELINE=${2:?}; shift 2 ;;
     --work) WORK=${2:?}; shift 2 ;;
+    --lists) LISTS=${2:?}; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage ;;
     *) echo "$me: unknown argument $1" >&2; usage ;;
@@ -51,6 +55,7 @@ for mb in $SIZES; do
   gen=$WORK/gen-${mb}mb
   gen_corpus "$gen" "$mb" "$DOCS_PER_SHARD"
   glob="$gen/part-*.jsonl.gz"
+  list_copies "$LISTS" "$WORK/list-copies" "$PIPELINE" "$glob"
   for j in $THREADS; do
     cpus=$(seq -s, 0 $((j - 1)))
     out=$WORK/run-${mb}mb-j$j

@@ -28,6 +28,7 @@ fn ctx() -> BuildCtx {
     BuildCtx {
         settings: LangSettings::load(&common::repo().join("filters")).expect("filters/"),
         assets: PathBuf::from("assets"),
+        list_cache: None,
     }
 }
 

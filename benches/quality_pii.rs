@@ -40,6 +40,7 @@ fn bench(c: &mut Criterion) {
     let ctx = BuildCtx {
         settings: LangSettings::load(&root.join("filters")).unwrap(),
         assets: root.join("assets"),
+        list_cache: None,
     };
     let quality = QualityFilterConfig {
         stopwords_dir: root.join("lists/stopwords"),

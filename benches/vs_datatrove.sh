@@ -7,24 +7,28 @@
 # and manager processes are counted). Prints CPU per stage, MB of input text per CPU-second and
 # the ratio, and what each kept at each step.
 #
-#   benches/vs_datatrove.sh [--mb 20] [--work DIR]
+#   benches/vs_datatrove.sh [--mb 20] [--work DIR] [--lists warm|cold]
 #
 # From the repository root after ./setup. The first run installs datatrove 0.10.1 (+ spaCy for its
 # English word tokenizer, orjson for its JSONL reader) from PyPI into a venv under
 # ${TAMIS_BENCH_CACHE:-~/.cache/tamis-bench}; nothing else is downloaded: both sides read
 # assets/models/lid.176.ftz and assets/ut1/adult. The binary is $TAMIS, else
 # $CARGO_TARGET_DIR/release/tamis (default target/), else ./tamis. datatrove does this work at
-# ≈ 0.6 MB per CPU-second: the default 20 MB takes it ≈ 35 CPU-s, 50 MB ≈ 85 CPU-s.
+# ≈ 0.6 MB per CPU-second: the default 20 MB takes it ≈ 35 CPU-s, 50 MB ≈ 85 CPU-s. --lists cold
+# makes tamis parse the UT1 list as datatrove does instead of reading its compiled copy (default
+# warm: the copy in WORK/list-copies, made before anything is timed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benches/common.sh
 
 MB=20
 WORK=out/vs-datatrove
+LISTS=warm
 while [ $# -gt 0 ]; do
   case $1 in
     --mb) MB=${2:?}; shift 2 ;;
     --work) WORK=${2:?}; shift 2 ;;
+    --lists) LISTS=${2:?}; shift 2 ;;
     -h|--help) usage ;;
     *) echo "$me: unknown argument $1" >&2; usage ;;
   esac
@@ -60,6 +64,7 @@ tout=$WORK/tamis
 rm -rf "$tout"
 pipeline=benches/vs_datatrove.toml
 glob="$gen/part-*.jsonl.gz"
+list_copies "$LISTS" "$WORK/list-copies" "$pipeline" "$glob"
 for s in $(stage_names "$pipeline" "$glob" "$tout"); do
   echo "  tamis $s" >&2
   python3 benches/measure.py --label "tamis $s" --out "$measure" -- taskset -c 0 \

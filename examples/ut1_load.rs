@@ -1,8 +1,10 @@
 //! Load UT1 categories the way `[filters.url]` does and report load time, CPU time and memory,
-//! then time URL lookups.
+//! then time URL lookups. Compiled copies of the lists are used as `tamis run` uses them: run it
+//! with `TAMIS_CACHE_DIR=off` to time parsing the lists, twice with a folder to time reading
+//! the copy the first run left there.
 //!
 //! ```text
-//! cargo run --release --example ut1_load -- ../shared/data/url_blocklists/ut1 adult
+//! TAMIS_CACHE_DIR=off cargo run --release --example ut1_load -- ../shared/data/url_blocklists/ut1 adult
 //! ```
 
 use std::path::PathBuf;
@@ -45,6 +47,7 @@ fn main() {
     let ctx = BuildCtx {
         settings: Default::default(),
         assets: PathBuf::from("assets"),
+        list_cache: tamis::filter::url::compiled::cache_dir(),
     };
     let filter = match cfg.build(&ctx) {
         Ok(f) => f,

@@ -23,6 +23,7 @@ fn ctx() -> BuildCtx {
     BuildCtx {
         settings: LangSettings::load(&repo().join("filters")).unwrap(),
         assets: repo().join("assets"),
+        list_cache: None,
     }
 }
 
@@ -688,6 +689,7 @@ fn default_words_config_reads_the_npm_package_installed_by_setup() {
     let ctx = BuildCtx {
         settings: LangSettings::load(&repo().join("filters")).unwrap(),
         assets,
+        list_cache: None,
     };
     let f = WordsFilterConfig::default()
         .build(&ctx)

@@ -112,6 +112,7 @@ fn the_filter_keeps_code_and_drops_by_keep_list_and_threshold() {
     let ctx = tamis::filter::BuildCtx {
         settings: tamis::filter::settings::LangSettings::load(dir.path()).unwrap(),
         assets: dir.path().to_path_buf(),
+        list_cache: None,
     };
     let f = cfg.build(&ctx).unwrap();
     let mut fr = Doc { text: "Le marché du samedi matin a retrouvé ses habitués, et les maraîchers installent leurs étals.".into(), ..Doc::default() };

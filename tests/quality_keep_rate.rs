@@ -63,6 +63,7 @@ fn default_settings_keep_real_prose_in_every_language() {
     let ctx = BuildCtx {
         settings: LangSettings::load(&repo("filters")).expect("filters/ loads"),
         assets: repo("assets"),
+        list_cache: None,
     };
     let cfg = QualityFilterConfig {
         stopwords_dir: repo("lists/stopwords"),

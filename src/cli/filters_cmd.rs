@@ -123,6 +123,7 @@ fn render(ls: &LangSettings, tag: &str, stopwords: &std::path::Path) -> anyhow::
             let ctx = BuildCtx {
                 settings: ls.clone(),
                 assets: PathBuf::new(),
+                list_cache: None,
             };
             let cfg = QualityFilterConfig {
                 stopwords_dir: stopwords.to_path_buf(),

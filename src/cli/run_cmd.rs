@@ -63,6 +63,10 @@ fn parse_task(s: &str) -> Result<(usize, usize), String> {
 pub struct CheckArgs {
     /// The pipeline file (TOML).
     pub pipeline: PathBuf,
+    /// Replace the input globs of the pipeline's single [[inputs]] table (repeatable), as
+    /// `tamis run --input` does.
+    #[arg(long = "input", value_name = "GLOB")]
+    pub inputs: Vec<String>,
 }
 
 fn load(path: &std::path::Path, inputs: &[String]) -> anyhow::Result<Pipeline> {
@@ -83,7 +87,7 @@ fn load(path: &std::path::Path, inputs: &[String]) -> anyhow::Result<Pipeline> {
 
 /// `tamis check`.
 pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let p = load(&args.pipeline, &[])?;
+    let p = load(&args.pipeline, &args.inputs)?;
     let files =
         expand_inputs(&p.inputs).map_err(|problems| anyhow::anyhow!("{}", problems.join("\n")))?;
     let chain = p

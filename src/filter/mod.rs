@@ -95,6 +95,8 @@ pub struct BuildCtx {
     pub settings: settings::LangSettings,
     /// Where set-up put models and third-party lists.
     pub assets: PathBuf,
+    /// Where compiled copies of large block lists are kept (`None`: parse every time).
+    pub list_cache: Option<PathBuf>,
 }
 
 impl FiltersConfig {
@@ -145,6 +147,7 @@ impl FiltersConfig {
         let ctx = BuildCtx {
             settings,
             assets: assets_dir(),
+            list_cache: url::compiled::cache_dir(),
         };
         #[allow(unused_mut)]
         let mut filters: Vec<Box<dyn DocFilter>> = Vec::new();

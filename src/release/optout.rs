@@ -190,6 +190,7 @@ fn build_filter(lists: &[PathBuf]) -> io::Result<UrlFilter> {
     let ctx = BuildCtx {
         settings: Default::default(),
         assets: crate::filter::assets_dir(),
+        list_cache: crate::filter::url::compiled::cache_dir(),
     };
     cfg.build(&ctx).map_err(|problems| {
         let named: Vec<String> = problems

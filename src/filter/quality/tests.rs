@@ -15,6 +15,7 @@ fn filter_with(default_toml: &str, lang_files: &[(&str, &str)]) -> QualityFilter
     let ctx = BuildCtx {
         settings: LangSettings::load(dir.path()).unwrap(),
         assets: dir.path().into(),
+        list_cache: None,
     };
     let cfg = QualityFilterConfig {
         stopwords_dir: stop,

@@ -114,6 +114,53 @@ impl HashedSet {
         self.keys.is_empty()
     }
 
+    /// What a compiled copy of the set stores: index bits, sorted keys, bucket index.
+    pub fn parts(&self) -> (u32, &[u64], &[u32]) {
+        (self.bits, &self.keys, &self.buckets)
+    }
+
+    /// The set back from [`HashedSet::parts`] read from a file, checked first: a set that
+    /// answers wrongly (or indexes out of bounds) must never come out of a damaged copy.
+    pub fn from_parts(bits: u32, keys: Vec<u64>, buckets: Vec<u32>) -> Result<HashedSet, String> {
+        if bits > 26 || keys.len() >= u32::MAX as usize {
+            return Err(format!("{bits} index bits for {} keys", keys.len()));
+        }
+        if bits == 0 {
+            if !buckets.is_empty() {
+                return Err("a bucket index without index bits".into());
+            }
+            if keys.windows(2).any(|w| w[0] >= w[1]) {
+                return Err("keys out of order".into());
+            }
+            return Ok(HashedSet {
+                keys,
+                buckets,
+                bits,
+            });
+        }
+        let n = 1usize << bits;
+        if buckets.len() != n + 1 || buckets[0] != 0 || buckets[n] as usize != keys.len() {
+            return Err("bucket index does not span the keys".into());
+        }
+        for b in 0..n {
+            let (lo, hi) = (buckets[b] as usize, buckets[b + 1] as usize);
+            if lo > hi {
+                return Err(format!("bucket {b} ends before it starts"));
+            }
+            let bucket = &keys[lo..hi];
+            if bucket.iter().any(|&k| (k >> (64 - bits)) as usize != b)
+                || bucket.windows(2).any(|w| w[0] >= w[1])
+            {
+                return Err(format!("keys of bucket {b} out of place"));
+            }
+        }
+        Ok(HashedSet {
+            keys,
+            buckets,
+            bits,
+        })
+    }
+
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
         self.keys.capacity() * 8 + self.buckets.capacity() * 4
@@ -156,6 +203,36 @@ mod tests {
             assert!(!set.contains(0) || members.contains(&0));
             assert!(!set.contains(u64::MAX) || members.contains(&u64::MAX));
         }
+    }
+
+    #[test]
+    fn parts_round_trip_and_damaged_parts_are_refused() {
+        let set =
+            HashedSet::from_hashes((0..50_000u64).map(|i| key_hash(&i.to_le_bytes())).collect());
+        let (bits, keys, buckets) = set.parts();
+        let back = HashedSet::from_parts(bits, keys.to_vec(), buckets.to_vec()).unwrap();
+        assert_eq!((back.keys, back.buckets), (keys.to_vec(), buckets.to_vec()));
+        let small = HashedSet::from_hashes(vec![3, 1, 2]);
+        let (b, k, i) = small.parts();
+        assert!(HashedSet::from_parts(b, k.to_vec(), i.to_vec())
+            .unwrap()
+            .contains(2));
+
+        let mut swapped = keys.to_vec();
+        swapped.swap(10, 11);
+        assert!(HashedSet::from_parts(bits, swapped, buckets.to_vec()).is_err());
+        let mut moved = keys.to_vec();
+        moved[0] = u64::MAX; // right order is not enough: a key must sit in its own bucket
+        assert!(HashedSet::from_parts(bits, moved, buckets.to_vec()).is_err());
+        let mut short = buckets.to_vec();
+        *short.last_mut().unwrap() -= 1;
+        assert!(HashedSet::from_parts(bits, keys.to_vec(), short).is_err());
+        let mut backwards = buckets.to_vec();
+        backwards[5] = backwards[7] + 1;
+        assert!(HashedSet::from_parts(bits, keys.to_vec(), backwards).is_err());
+        assert!(HashedSet::from_parts(bits + 1, keys.to_vec(), buckets.to_vec()).is_err());
+        assert!(HashedSet::from_parts(0, vec![2, 1], Vec::new()).is_err());
+        assert!(HashedSet::from_parts(40, Vec::new(), Vec::new()).is_err());
     }
 
     #[test]

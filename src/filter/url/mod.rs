@@ -17,6 +17,7 @@
 //! Lists are loaded once per process: a second filter built on the same file (same path, size
 //! and modification time) shares the first one's tables.
 
+pub mod compiled;
 pub mod hashset;
 pub mod parse;
 pub mod words;
@@ -29,6 +30,7 @@ use std::time::{Instant, SystemTime};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use self::compiled::CopyUse;
 use self::hashset::{key_hash, HashedSet};
 use self::parse::{
     is_plain_domain, normalize_domain_entry, normalize_plain_domain, normalize_url_entry,
@@ -277,7 +279,10 @@ impl UrlFilterConfig {
         files.dedup();
         let loaded: Vec<Result<Arc<LoadedPair>, ConfigProblem>> = specs
             .par_iter()
-            .map(|s| load_cached(&s.path, s.kind).map_err(|e| problem(s.at.clone(), e.to_string())))
+            .map(|s| {
+                load_cached(&s.path, s.kind, ctx.list_cache.as_deref())
+                    .map_err(|e| problem(s.at.clone(), e.to_string()))
+            })
             .collect();
         let mut filter = UrlFilter {
             domain_lists: Vec::new(),
@@ -379,6 +384,8 @@ fn cache() -> &'static Mutex<HashMap<CacheKey, Weak<LoadedPair>>> {
 struct LoadedPair {
     domains: HashedSet,
     urls: HashedSet,
+    /// Whether the sets came from a compiled copy (`compiled.rs`).
+    copy: CopyUse,
 }
 
 /// One of the two sets of a loaded file; keeps the file's tables alive.
@@ -414,8 +421,13 @@ fn split_mixed(pair: &Arc<LoadedPair>, kind: Kind) -> (Option<SetRef>, Option<Se
     }
 }
 
-/// Load a list file, or share the copy another filter of this process already loaded.
-fn load_cached(path: &Path, kind: Kind) -> Result<Arc<LoadedPair>, ListError> {
+/// Load a list file, or share the copy another filter of this process already loaded, or read
+/// the compiled copy an earlier process left in `copies` (large lists only).
+fn load_cached(
+    path: &Path,
+    kind: Kind,
+    copies: Option<&Path>,
+) -> Result<Arc<LoadedPair>, ListError> {
     let meta = std::fs::metadata(path).map_err(|source| ListError::Io {
         path: path.to_path_buf(),
         source,
@@ -432,7 +444,12 @@ fn load_cached(path: &Path, kind: Kind) -> Result<Arc<LoadedPair>, ListError> {
     }
     // Loading happens outside the lock: two threads may load the same new file at once (the
     // second result wins the cache slot); other files are not held up.
-    let loaded = Arc::new(load_list(path, kind)?);
+    let loaded = Arc::new(match copies {
+        Some(dir) if meta.len() >= compiled::MIN_SOURCE_BYTES => {
+            compiled::load_or_parse(dir, path, kind, || load_list(path, kind))?
+        }
+        _ => load_list(path, kind)?,
+    });
     let mut c = cache().lock().expect("list cache");
     c.retain(|_, w| w.strong_count() > 0);
     c.insert(key, Arc::downgrade(&loaded));
@@ -512,6 +529,7 @@ fn load_list(path: &Path, kind: Kind) -> Result<LoadedPair, ListError> {
     Ok(LoadedPair {
         domains: HashedSet::from_hashes(domains),
         urls: HashedSet::from_hashes(urls),
+        copy: CopyUse::NotUsed,
     })
 }
 
@@ -551,6 +569,7 @@ impl UrlFilter {
         let mut notes = Vec::new();
         let mut bytes = 0usize;
         let mut seen: Vec<*const LoadedPair> = Vec::new();
+        let (mut from_copies, mut written, mut copy_problems) = (0, 0, Vec::new());
         for (lists, what) in [(&self.domain_lists, "domains"), (&self.url_lists, "URLs")] {
             for l in lists {
                 let role = match l.role {
@@ -567,6 +586,12 @@ impl UrlFilter {
                 if !seen.contains(&p) {
                     seen.push(p);
                     bytes += l.set.pair.domains.heap_bytes() + l.set.pair.urls.heap_bytes();
+                    match &l.set.pair.copy {
+                        CopyUse::NotUsed => {}
+                        CopyUse::Read => from_copies += 1,
+                        CopyUse::Written => written += 1,
+                        CopyUse::Failed(why) => copy_problems.push(format!("url: {why}")),
+                    }
                 }
             }
         }
@@ -575,8 +600,19 @@ impl UrlFilter {
                 "url: URL word rules on (banned words, soft-banned words, banned sub-words)".into(),
             );
         }
+        let n_copies = |n: usize| match n {
+            1 => "1 compiled copy".to_string(),
+            n => format!("{n} compiled copies"),
+        };
+        let copies = match (from_copies, written) {
+            (0, 0) => String::new(),
+            (r, 0) => format!(" (from {})", n_copies(r)),
+            (0, w) => format!(" ({} written)", n_copies(w)),
+            (r, w) => format!(" (from {}; {} written)", n_copies(r), n_copies(w)),
+        };
+        notes.extend(copy_problems);
         notes.push(format!(
-            "url: lists take {:.1} MB, loaded in {secs:.2} s; documents without a URL {}",
+            "url: lists take {:.1} MB, loaded in {secs:.2} s{copies}; documents without a URL {}",
             bytes as f64 / 1e6,
             if self.require_url {
                 "are dropped (require_url)"
@@ -695,6 +731,7 @@ mod tests {
         BuildCtx {
             settings: Default::default(),
             assets: PathBuf::from("/nonexistent-assets"),
+            list_cache: None,
         }
     }
 
@@ -709,6 +746,84 @@ mod tests {
             Verdict::Keep => ("keep".into(), String::new()),
             Verdict::Drop { reason, detail } => (reason, detail),
         }
+    }
+
+    #[test]
+    fn compiled_copies_answer_as_the_list_and_damaged_ones_are_parsed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let copies = dir.path().join("copies");
+        // A mixed opt-out list above the size at which copies are kept: domains in odd forms,
+        // URL entries, an IDN.
+        let mut text = String::from("# opt-outs\nWWW.Upper.Example\nbücher.example\n");
+        for i in 0..70_000 {
+            text.push_str(&format!("site{i}.example\npages{i}.example/private/\n"));
+        }
+        let list = write(dir.path(), "optout.txt", &text);
+        assert!(std::fs::metadata(&list).unwrap().len() >= compiled::MIN_SOURCE_BYTES);
+        let cfg = UrlFilterConfig {
+            opt_out: vec![list.clone()],
+            ..Default::default()
+        };
+        let probes = [
+            "https://site0.example/a",
+            "https://blog.site69999.example/",
+            "https://site70000.example/",
+            "https://pages123.example/private/x.html",
+            "https://pages123.example/public/",
+            "https://upper.example/",
+            "https://xn--bcher-kva.example/",
+            "https://example/",
+        ];
+        let answers = |copies: Option<&Path>| {
+            let ctx = BuildCtx {
+                list_cache: copies.map(Path::to_path_buf),
+                ..ctx()
+            };
+            let f = cfg.build(&ctx).unwrap();
+            let v: Vec<_> = probes.iter().map(|u| verdict(&f, u)).collect();
+            (v, f.notes().join("\n"))
+        };
+        let (want, notes) = answers(None);
+        assert!(!notes.contains("compiled"), "{notes}");
+        assert_eq!(want[0].0, "opt_out");
+        assert_eq!(want[2].0, "keep");
+        assert_eq!(want[3].0, "opt_out");
+        assert_eq!(want[6].0, "opt_out");
+
+        let (got, notes) = answers(Some(&copies));
+        assert_eq!(got, want);
+        assert!(notes.contains("(1 compiled copy written)"), "{notes}");
+        let (got, notes) = answers(Some(&copies));
+        assert_eq!(got, want);
+        assert!(notes.contains("(from 1 compiled copy)"), "{notes}");
+
+        let copy = std::fs::read_dir(&copies)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "set"))
+            .unwrap();
+        let sound = std::fs::read(&copy).unwrap();
+        // A flipped bit in the keys, a wrong checksum, a cut file: each is noticed, the list is
+        // parsed again and the copy rewritten.
+        let mut flipped = sound.clone();
+        flipped[sound.len() / 3] ^= 0x10;
+        let mut bad_sum = sound.clone();
+        *bad_sum.last_mut().unwrap() ^= 1;
+        for damaged in [flipped, bad_sum, sound[..sound.len() / 2].to_vec()] {
+            std::fs::write(&copy, &damaged).unwrap();
+            let (got, notes) = answers(Some(&copies));
+            assert_eq!(got, want);
+            assert!(notes.contains("damaged compiled list"), "{notes}");
+            assert_eq!(std::fs::read(&copy).unwrap(), sound, "rewritten");
+        }
+
+        // A changed list never finds the old copy.
+        text.push_str("site70000.example\n");
+        std::fs::write(&list, &text).unwrap();
+        let (got, notes) = answers(Some(&copies));
+        assert_eq!(got[2].0, "opt_out");
+        assert!(notes.contains("(1 compiled copy written)"), "{notes}");
+        assert_eq!(std::fs::read_dir(&copies).unwrap().count(), 2);
     }
 
     #[test]
@@ -819,8 +934,8 @@ mod tests {
     fn same_file_is_loaded_once_per_process() {
         let dir = tempfile::tempdir().unwrap();
         let p = write(dir.path(), "shared.txt", "a.example\n");
-        let a = load_cached(&p, Kind::Domains).unwrap();
-        let b = load_cached(&p, Kind::Domains).unwrap();
+        let a = load_cached(&p, Kind::Domains, None).unwrap();
+        let b = load_cached(&p, Kind::Domains, None).unwrap();
         assert!(Arc::ptr_eq(&a, &b));
     }
 

@@ -570,6 +570,7 @@ mod tests {
         let ctx = BuildCtx {
             settings: LangSettings::load(&sd).unwrap(),
             assets: dir.path().join("assets"),
+            list_cache: None,
         };
         (cfg.build(&ctx).unwrap(), dir)
     }
@@ -752,6 +753,7 @@ mod tests {
         let ctx = BuildCtx {
             settings: LangSettings::load(&sd).unwrap(),
             assets: dir.path().join("assets"),
+            list_cache: None,
         };
         let problems = cfg.build(&ctx).err().unwrap();
         let ats: Vec<&str> = problems.iter().map(|p| p.at.as_str()).collect();
