@@ -141,10 +141,33 @@ fn git_revision() -> Option<String> {
 
 /// sha256 and size of each `(display path, path)`, in parallel.
 pub fn pin_files(files: &[(String, PathBuf)]) -> io::Result<Vec<FileEntry>> {
-    files
+    let jobs: Vec<(String, PathBuf, bool)> = files
+        .iter()
+        .map(|(d, p)| (d.clone(), p.clone(), false))
+        .collect();
+    pin_all(&jobs)
+}
+
+/// sha256 and size (and rows, where asked) of each `(display path, path, rows)`, one task per
+/// file, largest first: a large asset (the 124 MB UT1 list) hashes beside the many small outputs
+/// instead of alone after them. Entries come back in the given order.
+fn pin_all(files: &[(String, PathBuf, bool)]) -> io::Result<Vec<FileEntry>> {
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|(_, p, _)| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .collect();
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    let mut pinned: Vec<(usize, FileEntry)> = order
         .par_iter()
-        .map(|(d, p)| entry(d.clone(), p, false))
-        .collect()
+        .with_max_len(1)
+        .map(|&i| {
+            let (display, path, rows) = &files[i];
+            entry(display.clone(), path, *rows).map(|e| (i, e))
+        })
+        .collect::<io::Result<_>>()?;
+    pinned.sort_by_key(|(i, _)| *i);
+    Ok(pinned.into_iter().map(|(_, e)| e).collect())
 }
 
 /// Build the manifest of `out` (run after every stage finished).
@@ -154,11 +177,22 @@ pub fn build_manifest(
     inputs: &[(String, PathBuf)],
     assets: &[(String, PathBuf)],
 ) -> io::Result<Manifest> {
-    let inputs = pin_files(inputs)?;
-    let mut assets = pin_files(assets)?;
-    assets.sort_by(|a, b| a.path.cmp(&b.path));
-    assets.dedup_by(|a, b| a.path == b.path);
-    manifest_of(out, pipeline, inputs, assets, Vec::new())
+    let mut assets = assets.to_vec();
+    assets.sort_by(|a, b| a.0.cmp(&b.0));
+    assets.dedup_by(|a, b| a.0 == b.0);
+    // Inputs, assets and outputs in one parallel pass.
+    let mut jobs: Vec<(String, PathBuf, bool)> = Vec::new();
+    for (d, p) in inputs.iter().chain(&assets) {
+        jobs.push((d.clone(), p.clone(), false));
+    }
+    for r in release_outputs(out.root()) {
+        let p = out.path(&r);
+        jobs.push((r, p, true));
+    }
+    let mut pinned = pin_all(&jobs)?;
+    let outputs = pinned.split_off(inputs.len() + assets.len());
+    let assets = pinned.split_off(inputs.len());
+    manifest_with(out, pipeline, pinned, assets, outputs, Vec::new())
 }
 
 /// Stages whose merged counts (`stats/<stage>.json`) the manifest holds, in pass order.
@@ -173,11 +207,26 @@ pub fn manifest_of(
     assets: Vec<FileEntry>,
     optout: Vec<OptOutRound>,
 ) -> io::Result<Manifest> {
-    let rels = release_outputs(out.root());
-    let outputs: Vec<FileEntry> = rels
-        .par_iter()
-        .map(|r| entry(r.clone(), &out.path(r), true))
-        .collect::<io::Result<_>>()?;
+    let jobs: Vec<(String, PathBuf, bool)> = release_outputs(out.root())
+        .into_iter()
+        .map(|r| {
+            let p = out.path(&r);
+            (r, p, true)
+        })
+        .collect();
+    let outputs = pin_all(&jobs)?;
+    manifest_with(out, pipeline, inputs, assets, outputs, optout)
+}
+
+/// The manifest of `out` with every file already pinned; counts read from the merged stats.
+fn manifest_with(
+    out: &OutDir,
+    pipeline: serde_json::Value,
+    inputs: Vec<FileEntry>,
+    assets: Vec<FileEntry>,
+    outputs: Vec<FileEntry>,
+    optout: Vec<OptOutRound>,
+) -> io::Result<Manifest> {
     let mut counts = BTreeMap::new();
     for stage in COUNTED_STAGES {
         if let Ok(bytes) = std::fs::read(out.path(format!("stats/{stage}.json"))) {
