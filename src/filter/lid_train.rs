@@ -569,7 +569,8 @@ fn mean(v: &[f64]) -> f64 {
 }
 
 /// A supplement's recipe (`tamis lid train RECIPE.toml`): what to learn from and how. Paths
-/// are relative to the working directory, as in pipelines.
+/// are relative to the working directory, as in pipelines; `shared:<rel>` is inside the shared
+/// data folder (`$TAMIS_SHARED_DATA`, else `../shared/data`).
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recipe {
@@ -612,6 +613,17 @@ pub struct Recipe {
     pub notes: String,
     /// sha256 of the model this recipe must give (training is deterministic); checked when set.
     pub expect_sha256: Option<String>,
+}
+
+/// `shared:<rel>` → `<rel>` inside `$TAMIS_SHARED_DATA`, else inside `../shared/data`.
+fn resolve_shared(path: &Path) -> PathBuf {
+    match path.to_str().and_then(|s| s.strip_prefix("shared:")) {
+        Some(rel) => std::env::var_os("TAMIS_SHARED_DATA")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("../shared/data"))
+            .join(rel.trim_start_matches('/')),
+        None => path.to_path_buf(),
+    }
 }
 
 fn default_title() -> String {
@@ -700,7 +712,18 @@ impl Recipe {
     pub fn load(path: &Path) -> anyhow::Result<Recipe> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("{}: not a valid recipe", path.display()))
+        let mut recipe: Recipe = toml::from_str(&text)
+            .with_context(|| format!("{}: not a valid recipe", path.display()))?;
+        for p in recipe
+            .languages_dirs
+            .iter_mut()
+            .chain(&mut recipe.other)
+            .chain(&mut recipe.evaluate_dirs)
+            .chain(&mut recipe.main_model)
+        {
+            *p = resolve_shared(p);
+        }
+        Ok(recipe)
     }
 
     /// The supplement's languages as canonical tags.
