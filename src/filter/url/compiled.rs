@@ -65,6 +65,12 @@ pub(super) fn load_or_parse<E>(
     kind: Kind,
     parse: impl FnOnce() -> Result<LoadedPair, E>,
 ) -> Result<LoadedPair, E> {
+    let stamp = |p: &Path| {
+        std::fs::metadata(p)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()))
+    };
+    let before = stamp(path);
     let name = match copy_name(path, kind) {
         Ok(n) => n,
         // The parser reports an unreadable list with its own error.
@@ -81,6 +87,11 @@ pub(super) fn load_or_parse<E>(
         Err(e) => problem = Some(format!("{}: {e}; parsed the list again", file.display())),
     }
     let mut pair = parse()?;
+    if stamp(path) != before {
+        // Rewritten while it was read: the name may not be that of what was parsed.
+        pair.copy = CopyUse::Failed(format!("{}: changed while read; no copy", path.display()));
+        return Ok(pair);
+    }
     pair.copy = match write_copy(&file, &pair) {
         Ok(()) => problem.map_or(CopyUse::Written, CopyUse::Failed),
         Err(e) => CopyUse::Failed(format!("{}: not written: {e}", file.display())),
