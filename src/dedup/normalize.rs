@@ -206,9 +206,6 @@ impl Normalised<'_> {
 
     /// Any other form, character by character (characters outside the BMP).
     fn mixed(&mut self, form: &str) {
-        if form == " " {
-            return self.separator();
-        }
         for d in form.chars() {
             let mut buf = [0u8; 4];
             let bytes = d.encode_utf8(&mut buf).as_bytes();

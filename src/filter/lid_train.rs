@@ -617,13 +617,11 @@ pub struct Recipe {
 
 /// `shared:<rel>` → `<rel>` inside `$TAMIS_SHARED_DATA`, else inside `../shared/data`.
 fn resolve_shared(path: &Path) -> PathBuf {
-    match path.to_str().and_then(|s| s.strip_prefix("shared:")) {
-        Some(rel) => std::env::var_os("TAMIS_SHARED_DATA")
+    super::lists::resolve_prefixed(path, "shared:", || {
+        std::env::var_os("TAMIS_SHARED_DATA")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("../shared/data"))
-            .join(rel.trim_start_matches('/')),
-        None => path.to_path_buf(),
-    }
+    })
 }
 
 fn default_title() -> String {

@@ -11,8 +11,13 @@ use flate2::read::MultiGzDecoder;
 /// A path in a config: `assets:<rel>` is inside the assets folder (`$TAMIS_ASSETS`, else
 /// `./assets`), anything else is taken from the working directory.
 pub fn resolve(path: &Path, assets: &Path) -> PathBuf {
-    match path.to_str().and_then(|s| s.strip_prefix("assets:")) {
-        Some(rel) => assets.join(rel.trim_start_matches('/')),
+    resolve_prefixed(path, "assets:", || assets.to_path_buf())
+}
+
+/// `<prefix><rel>` → `<rel>` inside the folder `base` gives; any other path as it is.
+pub fn resolve_prefixed(path: &Path, prefix: &str, base: impl FnOnce() -> PathBuf) -> PathBuf {
+    match path.to_str().and_then(|s| s.strip_prefix(prefix)) {
+        Some(rel) => base().join(rel.trim_start_matches('/')),
         None => path.to_path_buf(),
     }
 }

@@ -170,6 +170,17 @@ fn pin_all(files: &[(String, PathBuf, bool)]) -> io::Result<Vec<FileEntry>> {
     Ok(pinned.into_iter().map(|(_, e)| e).collect())
 }
 
+/// The release outputs of `out` as [`pin_all`] jobs (rows counted).
+fn output_jobs(out: &OutDir) -> Vec<(String, PathBuf, bool)> {
+    release_outputs(out.root())
+        .into_iter()
+        .map(|r| {
+            let p = out.path(&r);
+            (r, p, true)
+        })
+        .collect()
+}
+
 /// Build the manifest of `out` (run after every stage finished).
 pub fn build_manifest(
     out: &OutDir,
@@ -185,10 +196,7 @@ pub fn build_manifest(
     for (d, p) in inputs.iter().chain(&assets) {
         jobs.push((d.clone(), p.clone(), false));
     }
-    for r in release_outputs(out.root()) {
-        let p = out.path(&r);
-        jobs.push((r, p, true));
-    }
+    jobs.extend(output_jobs(out));
     let mut pinned = pin_all(&jobs)?;
     let outputs = pinned.split_off(inputs.len() + assets.len());
     let assets = pinned.split_off(inputs.len());
@@ -207,14 +215,7 @@ pub fn manifest_of(
     assets: Vec<FileEntry>,
     optout: Vec<OptOutRound>,
 ) -> io::Result<Manifest> {
-    let jobs: Vec<(String, PathBuf, bool)> = release_outputs(out.root())
-        .into_iter()
-        .map(|r| {
-            let p = out.path(&r);
-            (r, p, true)
-        })
-        .collect();
-    let outputs = pin_all(&jobs)?;
+    let outputs = pin_all(&output_jobs(out))?;
     manifest_with(out, pipeline, inputs, assets, outputs, optout)
 }
 

@@ -79,10 +79,7 @@ pub(super) fn load_or_parse<E>(
     let file = dir.join(name);
     let mut problem = None;
     match read_copy(&file) {
-        Ok(Some(mut pair)) => {
-            pair.copy = CopyUse::Read;
-            return Ok(pair);
-        }
+        Ok(Some(pair)) => return Ok(pair),
         Ok(None) => {}
         Err(e) => problem = Some(format!("{}: {e}; parsed the list again", file.display())),
     }
@@ -157,22 +154,29 @@ fn write_copy(file: &Path, pair: &LoadedPair) -> io::Result<()> {
         out.write_all(&bits.to_le_bytes())?;
         out.write_all(&(keys.len() as u64).to_le_bytes())?;
         out.write_all(&(buckets.len() as u64).to_le_bytes())?;
-        let mut bytes = Vec::with_capacity(1 << 16);
-        for chunk in keys.chunks(1 << 13) {
-            bytes.clear();
-            bytes.extend(chunk.iter().flat_map(|k| k.to_le_bytes()));
-            out.write_all(&bytes)?;
-        }
-        for chunk in buckets.chunks(1 << 14) {
-            bytes.clear();
-            bytes.extend(chunk.iter().flat_map(|b| b.to_le_bytes()));
-            out.write_all(&bytes)?;
-        }
+        write_numbers(&mut out, keys, |k| k.to_le_bytes())?;
+        write_numbers(&mut out, buckets, |b| b.to_le_bytes())?;
     }
     let sum = out.hash.digest();
     let mut file = out.inner;
     file.write_all(&sum.to_le_bytes())?;
     file.finish()
+}
+
+/// `items` as little-endian numbers of `N` bytes each, a block at a time (the reverse of
+/// [`HashingReader::numbers`]).
+fn write_numbers<T: Copy, const N: usize>(
+    out: &mut impl Write,
+    items: &[T],
+    to: fn(T) -> [u8; N],
+) -> io::Result<()> {
+    let mut bytes = Vec::with_capacity(1 << 16);
+    for chunk in items.chunks((1 << 16) / N) {
+        bytes.clear();
+        bytes.extend(chunk.iter().flat_map(|&x| to(x)));
+        out.write_all(&bytes)?;
+    }
+    Ok(())
 }
 
 /// The copy at `file`: `None` when there is none, an error when it is damaged.
@@ -188,32 +192,13 @@ fn read_copy(file: &Path) -> Result<Option<LoadedPair>, String> {
         hash: Xxh3::new(),
         left: size,
     };
-    let damaged = |what: &str| format!("damaged compiled list ({what})");
     let mut magic = [0u8; 8];
     r.fill(&mut magic).map_err(|_| damaged("truncated"))?;
     if &magic != MAGIC || r.u32().map_err(|_| damaged("truncated"))? != FORMAT {
         return Err(damaged("not a compiled list of this format"));
     }
-    let mut sets = Vec::with_capacity(2);
-    for _ in 0..2 {
-        let bits = r.u32().map_err(|_| damaged("truncated"))?;
-        let n_keys = r.u64().map_err(|_| damaged("truncated"))?;
-        let n_buckets = r.u64().map_err(|_| damaged("truncated"))?;
-        // Counts are checked against what is left of the file before anything is allocated.
-        let need = n_keys
-            .checked_mul(8)
-            .and_then(|k| n_buckets.checked_mul(4).and_then(|b| k.checked_add(b)));
-        if need.is_none_or(|n| n > r.left) {
-            return Err(damaged("counts larger than the file"));
-        }
-        let keys = r
-            .numbers(n_keys as usize, u64::from_le_bytes)
-            .map_err(|_| damaged("truncated"))?;
-        let buckets = r
-            .numbers(n_buckets as usize, u32::from_le_bytes)
-            .map_err(|_| damaged("truncated"))?;
-        sets.push(HashedSet::from_parts(bits, keys, buckets).map_err(|e| damaged(&e))?);
-    }
+    let domains = read_set(&mut r)?;
+    let urls = read_set(&mut r)?;
     let sum = r.hash.digest();
     let mut tail = [0u8; 8];
     r.inner
@@ -222,13 +207,36 @@ fn read_copy(file: &Path) -> Result<Option<LoadedPair>, String> {
     if u64::from_le_bytes(tail) != sum || r.left != 8 {
         return Err(damaged("checksum"));
     }
-    let urls = sets.pop().unwrap_or_default();
-    let domains = sets.pop().unwrap_or_default();
     Ok(Some(LoadedPair {
         domains,
         urls,
         copy: CopyUse::Read,
     }))
+}
+
+fn damaged(what: &str) -> String {
+    format!("damaged compiled list ({what})")
+}
+
+/// One set as [`write_copy`] lays it out.
+fn read_set(r: &mut HashingReader) -> Result<HashedSet, String> {
+    let bits = r.u32().map_err(|_| damaged("truncated"))?;
+    let n_keys = r.u64().map_err(|_| damaged("truncated"))?;
+    let n_buckets = r.u64().map_err(|_| damaged("truncated"))?;
+    // Counts are checked against what is left of the file before anything is allocated.
+    let need = n_keys
+        .checked_mul(8)
+        .and_then(|k| n_buckets.checked_mul(4).and_then(|b| k.checked_add(b)));
+    if need.is_none_or(|n| n > r.left) {
+        return Err(damaged("counts larger than the file"));
+    }
+    let keys = r
+        .numbers(n_keys as usize, u64::from_le_bytes)
+        .map_err(|_| damaged("truncated"))?;
+    let buckets = r
+        .numbers(n_buckets as usize, u32::from_le_bytes)
+        .map_err(|_| damaged("truncated"))?;
+    HashedSet::from_parts(bits, keys, buckets).map_err(|e| damaged(&e))
 }
 
 struct HashingWriter {
