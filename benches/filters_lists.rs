@@ -15,13 +15,12 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use tamis::config::{FormatName, InputConfig, InputKind, ReadConfig};
+use tamis::config::{InputConfig, ReadConfig};
 use tamis::doc::Verdict;
 use tamis::filter::settings::LangSettings;
 use tamis::filter::url::{UrlFilterConfig, UrlWordsConfig};
 use tamis::filter::words::{WordListConfig, WordsFilterConfig};
 use tamis::filter::BuildCtx;
-use tamis::read::fields::FieldsSpec;
 use tamis::read::{expand_inputs, open, Item};
 
 fn ctx() -> BuildCtx {
@@ -69,16 +68,8 @@ fn words(c: &mut Criterion) {
         });
     }
     // Real crawl pages (English WET records, 25 documents).
-    let input = InputConfig {
-        paths: vec![shared()
-            .join("crawl/ccscalatools_CC-MAIN-2016-50.warc.wet.gz")
-            .to_string_lossy()
-            .into_owned()],
-        format: FormatName::Auto,
-        source: "bench".into(),
-        fields: FieldsSpec::default(),
-        kind: InputKind::Text,
-    };
+    let wet = shared().join("crawl/ccscalatools_CC-MAIN-2016-50.warc.wet.gz");
+    let input = InputConfig::of_paths(vec![wet.to_string_lossy().into_owned()], "bench");
     let files = expand_inputs(&[input]).expect("input");
     let docs: Vec<String> = open(&files[0], &ReadConfig::default())
         .expect("open")

@@ -8,8 +8,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use tamis::config::{FormatName, InputConfig, InputKind, ReadConfig};
-use tamis::read::fields::FieldsSpec;
+use tamis::config::{InputConfig, ReadConfig};
 use tamis::read::{expand_inputs, open, Item};
 
 fn crawl(name: &str) -> PathBuf {
@@ -25,13 +24,7 @@ fn uncompressed_len(path: &PathBuf) -> u64 {
 
 fn bench_file(c: &mut Criterion, label: &str, name: &str, expect_docs: usize) {
     let path = crawl(name);
-    let input = InputConfig {
-        paths: vec![path.to_string_lossy().into_owned()],
-        format: FormatName::Auto,
-        source: "bench".into(),
-        fields: FieldsSpec::default(),
-        kind: InputKind::Text,
-    };
+    let input = InputConfig::of_paths(vec![path.to_string_lossy().into_owned()], "bench");
     let files = expand_inputs(&[input]).expect("input");
     let cfg = ReadConfig::default();
     let mut g = c.benchmark_group("read");

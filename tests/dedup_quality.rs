@@ -10,7 +10,7 @@ mod common;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use tamis::bench::gen::Rng;
-use tamis::config::{FormatName, InputConfig, InputKind, ReadConfig};
+use tamis::config::{InputConfig, ReadConfig};
 use tamis::dedup::normalize::{normalise, shingle_hashes, token_hashes};
 use tamis::dedup::{run_dedup, DedupConfig, UnitInput};
 use tamis::out::OutDir;
@@ -142,11 +142,11 @@ fn precision_and_recall_by_jaccard_band_on_real_text() {
         .unwrap();
     }
     let input = InputConfig {
-        paths: vec![dir.path().join("in-*.jsonl").to_string_lossy().into_owned()],
-        format: FormatName::Auto,
-        source: "udhr".into(),
         fields: FieldsSpec::Preset("fineweb".into()),
-        kind: InputKind::Text,
+        ..InputConfig::of_paths(
+            vec![dir.path().join("in-*.jsonl").to_string_lossy().into_owned()],
+            "udhr",
+        )
     };
     let files = expand_inputs(&[input]).unwrap();
     let out = OutDir::create(dir.path().join("out")).unwrap();

@@ -5,21 +5,14 @@ mod common;
 
 use std::io::Write;
 
-use tamis::config::{FormatName, InputConfig, InputKind, ReadConfig};
-use tamis::read::fields::FieldsSpec;
+use tamis::config::{InputConfig, ReadConfig};
 use tamis::read::{expand_inputs, open, Item};
 
 fn read_all(
     path: &std::path::Path,
     cfg: &ReadConfig,
 ) -> (Vec<tamis::doc::Doc>, Vec<(String, String)>) {
-    let input = InputConfig {
-        paths: vec![path.to_string_lossy().into_owned()],
-        format: FormatName::Auto,
-        source: "hostile".into(),
-        fields: FieldsSpec::default(),
-        kind: InputKind::Text,
-    };
+    let input = InputConfig::of_paths(vec![path.to_string_lossy().into_owned()], "hostile");
     let files = expand_inputs(&[input]).unwrap();
     let mut docs = Vec::new();
     let mut bad = Vec::new();

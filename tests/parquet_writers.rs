@@ -7,8 +7,7 @@
 
 mod common;
 
-use tamis::config::{FormatName, InputConfig, InputKind, ReadConfig};
-use tamis::read::fields::FieldsSpec;
+use tamis::config::{InputConfig, ReadConfig};
 use tamis::read::{expand_inputs, open, Item};
 
 /// (id, text, url, date) of every document of `name`, and the reasons of anything else.
@@ -16,13 +15,7 @@ type Row = (String, String, Option<String>, Option<i64>);
 
 fn read(name: &str) -> (Vec<Row>, Vec<String>) {
     let path = common::repo().join(format!("tests/parquet_writers/{name}.parquet"));
-    let input = InputConfig {
-        paths: vec![path.to_string_lossy().into_owned()],
-        format: FormatName::Auto,
-        source: "pyarrow".into(),
-        fields: FieldsSpec::default(),
-        kind: InputKind::Text,
-    };
+    let input = InputConfig::of_paths(vec![path.to_string_lossy().into_owned()], "pyarrow");
     let files = expand_inputs(&[input]).expect("fixture present");
     let (mut rows, mut bad) = (Vec::new(), Vec::new());
     let items = match open(&files[0], &ReadConfig::default()) {

@@ -6,8 +6,7 @@ mod common;
 use common::shared_data;
 use std::collections::BTreeMap;
 
-use tamis::config::{FormatName, InputConfig, InputKind, ReadConfig};
-use tamis::read::fields::FieldsSpec;
+use tamis::config::{FormatName, InputConfig, ReadConfig};
 use tamis::read::{expand_inputs, open, Item};
 
 #[derive(Debug, Default)]
@@ -21,11 +20,8 @@ fn read_file(name: &str, format: FormatName) -> Outcome {
     let path = shared_data().join("crawl").join(name);
     assert!(path.is_file(), "missing test data {}", path.display());
     let input = InputConfig {
-        paths: vec![path.to_string_lossy().into_owned()],
         format,
-        source: "test".into(),
-        fields: FieldsSpec::default(),
-        kind: InputKind::Text,
+        ..InputConfig::of_paths(vec![path.to_string_lossy().into_owned()], "test")
     };
     let files = expand_inputs(&[input]).expect("glob");
     let mut out = Outcome::default();

@@ -48,21 +48,15 @@ pub fn udhr_documents() -> Vec<String> {
 /// The documents of a crawl-like corpus of `mb` MB from `tamis bench gen` (seed 1): real UDHR
 /// prose of 100+ languages, real code, UT1-blocked URLs, LDNOOBW words, duplicates.
 pub fn generated_documents(mb: u64) -> Vec<tamis::doc::Doc> {
-    use tamis::config::{FormatName, InputConfig, InputKind, ReadConfig};
+    use tamis::config::{InputConfig, ReadConfig};
     use tamis::read::{expand_inputs, fields::FieldsSpec, open, Item};
     let dir = tempfile::tempdir().expect("tmp");
     let cfg = tamis::bench::gen::GenConfig::new(shared_data(), mb, 1);
     tamis::bench::gen::generate(&cfg, dir.path()).expect("generate");
+    let glob = dir.path().join("part-*.jsonl.gz");
     let input = InputConfig {
-        paths: vec![dir
-            .path()
-            .join("part-*.jsonl.gz")
-            .to_string_lossy()
-            .into_owned()],
-        format: FormatName::Auto,
-        source: "bench".into(),
         fields: FieldsSpec::Preset("fineweb".into()),
-        kind: InputKind::Text,
+        ..InputConfig::of_paths(vec![glob.to_string_lossy().into_owned()], "bench")
     };
     let mut docs = Vec::new();
     for f in &expand_inputs(&[input]).expect("input") {

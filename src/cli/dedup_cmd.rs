@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::config::{FormatName, InputConfig, InputKind, ReadConfig};
+use crate::config::{InputConfig, ReadConfig};
 use crate::dedup::{run_dedup, DedupConfig, Scope, Survivor, UnitInput};
 use crate::out::OutDir;
 use crate::read::expand_inputs;
@@ -84,11 +84,8 @@ pub enum SurvivorArg {
 /// `tamis dedup`.
 pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
     let input = InputConfig {
-        paths: args.inputs.clone(),
-        format: FormatName::Auto,
-        source: args.source.clone(),
         fields: FieldsSpec::Preset(args.fields.clone()),
-        kind: InputKind::Text,
+        ..InputConfig::of_paths(args.inputs.clone(), &args.source)
     };
     let files = expand_inputs(&[input]).map_err(|p| anyhow::anyhow!("{}", p.join("\n")))?;
     let cfg = DedupConfig {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
-use crate::config::{FormatName, InputConfig, InputKind, ReadConfig};
+use crate::config::{InputConfig, ReadConfig};
 use crate::read::fields::FieldsSpec;
 use crate::read::{expand_inputs, InputFile};
 use crate::tokenize::fertility::Fertility;
@@ -48,11 +48,8 @@ pub struct InputArgs {
 impl InputArgs {
     fn files(&self) -> anyhow::Result<Vec<InputFile>> {
         let input = InputConfig {
-            paths: self.inputs.clone(),
-            format: FormatName::Auto,
-            source: self.source.clone(),
             fields: FieldsSpec::Preset(self.fields.clone()),
-            kind: InputKind::Text,
+            ..InputConfig::of_paths(self.inputs.clone(), &self.source)
         };
         expand_inputs(&[input]).map_err(|p| anyhow::anyhow!("{}", p.join("\n")))
     }

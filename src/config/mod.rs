@@ -111,6 +111,20 @@ pub struct InputConfig {
     pub kind: InputKind,
 }
 
+impl InputConfig {
+    /// Text files matched by `paths` under source name `source`, the format told by their
+    /// contents and the default field mapping: what commands and tests read outside a pipeline.
+    pub fn of_paths(paths: Vec<String>, source: &str) -> InputConfig {
+        InputConfig {
+            paths,
+            format: FormatName::Auto,
+            source: source.to_string(),
+            fields: FieldsSpec::default(),
+            kind: InputKind::Text,
+        }
+    }
+}
+
 /// What to do with text that is not valid UTF-8.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
