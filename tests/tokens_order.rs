@@ -15,7 +15,9 @@ fn shards_decode_to_the_documents_in_date_order_with_weights() {
     run_pipeline("pipelines/quickstart.toml", &out);
     let mut docs: HashMap<String, (Option<i64>, String)> = HashMap::new();
     for entry in std::fs::read_dir(out.join("docs")).unwrap().flatten() {
-        for d in tamis::out::parquet::read_docs(&entry.path()).unwrap() {
+        for d in tamis::out::parquet::read_docs(&entry.path(), tamis::out::parquet::DocColumns::All)
+            .unwrap()
+        {
             let d = d.unwrap();
             docs.insert(d.text.clone(), (d.date, d.lang.unwrap_or_default()));
         }

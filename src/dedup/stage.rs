@@ -17,7 +17,7 @@ use super::{DedupConfig, Scope};
 use crate::batch::Batcher;
 use crate::config::ReadConfig;
 use crate::doc::{Doc, Removed};
-use crate::out::parquet::{read_docs, DocWriter, RemovedWriter};
+use crate::out::parquet::{read_docs, DocColumns, DocWriter, RemovedWriter};
 use crate::out::{part_name, OutDir};
 use crate::read::{self, InputFile, Item};
 use crate::stats::StageStats;
@@ -36,11 +36,12 @@ pub enum UnitInput {
 fn for_each_item(
     input: &UnitInput,
     read_cfg: &ReadConfig,
+    columns: DocColumns,
     mut f: impl FnMut(Item) -> io::Result<()>,
 ) -> io::Result<()> {
     match input {
         UnitInput::Shard(path, display) => {
-            for (i, doc) in read_docs(path)?.enumerate() {
+            for (i, doc) in read_docs(path, columns)?.enumerate() {
                 f(Item::Doc {
                     doc: doc?,
                     location: format!("{display}[{i}]"),
@@ -228,7 +229,7 @@ fn signature_unit(
         Ok(())
     };
     let mut batcher = Batcher::default();
-    for_each_item(input, read_cfg, |item| {
+    for_each_item(input, read_cfg, DocColumns::Signature, |item| {
         let Item::Doc { doc, .. } = item else {
             return Ok(());
         };
@@ -339,7 +340,7 @@ fn apply_unit(
     )?;
     let mut stats = StageStats::default();
     let mut row: u32 = 0;
-    for_each_item(input, read_cfg, |item| {
+    for_each_item(input, read_cfg, DocColumns::All, |item| {
         match item {
             Item::Doc { mut doc, location } => {
                 stats.docs_in += 1;

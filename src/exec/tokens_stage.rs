@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::extsort::Scratch;
 use crate::order::{position, Entry, OrderConfig};
-use crate::out::parquet::read_docs;
+use crate::out::parquet::{read_docs, DocColumns};
 use crate::out::{part_name, OutDir};
 use crate::weight::{copies, WeightPlan, WeightsConfig};
 
@@ -93,7 +93,7 @@ fn tokenize_unit(out: &OutDir, unit: usize, docs_dir: &str, enc: &dyn Encoder) -
     let mut offset: u64 = 0;
     {
         let mut tw = BufWriter::with_capacity(1 << 20, &mut tok);
-        for doc in read_docs(&docs)? {
+        for doc in read_docs(&docs, DocColumns::All)? {
             let doc = doc?;
             let mut ids = enc.encode(&doc.text);
             ids.push(enc.eod());

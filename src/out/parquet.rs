@@ -235,12 +235,26 @@ impl RemovedWriter {
     }
 }
 
-/// Read back a shard written by [`DocWriter`], batch by batch (documents exactly as written).
-pub fn read_docs(path: &std::path::Path) -> io::Result<impl Iterator<Item = io::Result<Doc>>> {
+/// Which columns [`read_docs`] decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocColumns {
+    /// Every column: documents exactly as written.
+    All,
+    /// What a dedup signature reads (id, text, date, source, language): the url, score, kind,
+    /// metadata and cluster size are neither decompressed nor decoded, and are left empty.
+    Signature,
+}
+
+/// Read back a shard written by [`DocWriter`], batch by batch.
+pub fn read_docs(
+    path: &std::path::Path,
+    columns: DocColumns,
+) -> io::Result<impl Iterator<Item = io::Result<Doc>>> {
     use arrow_array::cast::AsArray;
     use arrow_array::types::{Float32Type, TimestampMicrosecondType, UInt32Type};
     use arrow_array::Array;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::arrow::ProjectionMask;
 
     let file = std::fs::File::open(path)?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_err)?;
@@ -253,6 +267,17 @@ pub fn read_docs(path: &std::path::Path) -> io::Result<impl Iterator<Item = io::
             ),
         ));
     }
+    let builder = match columns {
+        DocColumns::All => builder,
+        DocColumns::Signature => {
+            let schema = docs_schema();
+            let roots = ["id", "text", "date", "source", "lang"]
+                .iter()
+                .filter_map(|name| schema.index_of(name).ok());
+            let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+            builder.with_projection(mask)
+        }
+    };
     let reader = builder.with_batch_size(1024).build().map_err(parquet_err)?;
     let path = path.to_path_buf();
     Ok(reader.flat_map(move |batch| -> Vec<io::Result<Doc>> {
@@ -260,36 +285,64 @@ pub fn read_docs(path: &std::path::Path) -> io::Result<impl Iterator<Item = io::
             Ok(b) => b,
             Err(e) => return vec![Err(io::Error::other(format!("{}: {e}", path.display())))],
         };
-        let s = |i: usize| batch.column(i).as_string::<i32>().clone();
-        let (id, text, url, source, lang, kind, meta) = (s(0), s(1), s(2), s(4), s(5), s(7), s(8));
-        let date = batch
-            .column(3)
-            .as_primitive::<TimestampMicrosecondType>()
-            .clone();
-        let score = batch.column(6).as_primitive::<Float32Type>().clone();
-        let cluster = batch.column(9).as_primitive::<UInt32Type>().clone();
+        // Columns left out by the projection read as absent.
+        let column = |name: &str| batch.column_by_name(name);
+        let string = |name: &str| column(name).map(|c| c.as_string::<i32>().clone());
+        let (Some(id), Some(text), Some(source)) = (string("id"), string("text"), string("source"))
+        else {
+            return vec![Err(io::Error::other(format!(
+                "{}: a required column was not read",
+                path.display()
+            )))];
+        };
+        let (url, lang, kind, meta) = (
+            string("url"),
+            string("lang"),
+            string("kind"),
+            string("metadata"),
+        );
+        let date = column("date").map(|c| c.as_primitive::<TimestampMicrosecondType>().clone());
+        let score = column("lang_score").map(|c| c.as_primitive::<Float32Type>().clone());
+        let cluster = column("cluster_size").map(|c| c.as_primitive::<UInt32Type>().clone());
         (0..batch.num_rows())
             .map(|i| {
-                let metadata = match serde_json::from_str::<serde_json::Value>(meta.value(i)) {
-                    Ok(serde_json::Value::Object(m)) => m,
-                    _ => {
-                        return Err(io::Error::new(
-                            io::ErrorKind::InvalidData,
-                            format!("{}: row {i}: metadata is not a JSON object", path.display()),
-                        ))
-                    }
+                let metadata = match &meta {
+                    None => serde_json::Map::new(),
+                    Some(meta) => match serde_json::from_str::<serde_json::Value>(meta.value(i)) {
+                        Ok(serde_json::Value::Object(m)) => m,
+                        _ => {
+                            return Err(io::Error::new(
+                                io::ErrorKind::InvalidData,
+                                format!(
+                                    "{}: row {i}: metadata is not a JSON object",
+                                    path.display()
+                                ),
+                            ))
+                        }
+                    },
+                };
+                let text_at = |a: &Option<arrow_array::StringArray>| {
+                    a.as_ref()
+                        .filter(|a| !a.is_null(i))
+                        .map(|a| a.value(i).to_string())
                 };
                 Ok(Doc {
                     id: id.value(i).to_string(),
                     text: text.value(i).to_string(),
-                    url: (!url.is_null(i)).then(|| url.value(i).to_string()),
-                    date: (!date.is_null(i)).then(|| date.value(i)),
+                    url: text_at(&url),
+                    date: date.as_ref().filter(|d| !d.is_null(i)).map(|d| d.value(i)),
                     source: source.value(i).to_string(),
-                    lang: (!lang.is_null(i)).then(|| lang.value(i).to_string()),
-                    lang_score: (!score.is_null(i)).then(|| score.value(i)),
-                    kind: crate::doc::Kind::parse(kind.value(i)).unwrap_or_default(),
+                    lang: text_at(&lang),
+                    lang_score: score.as_ref().filter(|s| !s.is_null(i)).map(|s| s.value(i)),
+                    kind: kind
+                        .as_ref()
+                        .and_then(|k| crate::doc::Kind::parse(k.value(i)))
+                        .unwrap_or_default(),
                     metadata,
-                    cluster_size: (!cluster.is_null(i)).then(|| cluster.value(i)),
+                    cluster_size: cluster
+                        .as_ref()
+                        .filter(|c| !c.is_null(i))
+                        .map(|c| c.value(i)),
                 })
             })
             .collect()
@@ -331,10 +384,27 @@ mod tests {
             w.push(d.clone()).unwrap();
         }
         assert_eq!(w.finish().unwrap(), 5000);
-        let back: Vec<Doc> = read_docs(&dir.path().join("d.parquet"))
+        let back: Vec<Doc> = read_docs(&dir.path().join("d.parquet"), DocColumns::All)
             .unwrap()
             .map(|d| d.unwrap())
             .collect();
         assert_eq!(back, docs);
+        // The signature's columns, and nothing else.
+        let lean: Vec<Doc> = read_docs(&dir.path().join("d.parquet"), DocColumns::Signature)
+            .unwrap()
+            .map(|d| d.unwrap())
+            .collect();
+        let expected: Vec<Doc> = docs
+            .into_iter()
+            .map(|d| Doc {
+                id: d.id,
+                text: d.text,
+                date: d.date,
+                source: d.source,
+                lang: d.lang,
+                ..Doc::default()
+            })
+            .collect();
+        assert_eq!(lean, expected);
     }
 }

@@ -126,7 +126,7 @@ impl JsonlDocs {
 pub fn json_to_item(
     file: &InputFile,
     cfg: &ReadConfig,
-    value: Value,
+    mut value: Value,
     location: String,
     fallback_id: String,
 ) -> Item {
@@ -153,7 +153,7 @@ pub fn json_to_item(
         .and_then(|p| lookup(&value, p))
         .and_then(scalar_string);
     let text = match lookup(&value, &f.text) {
-        Some(Value::String(s)) => s.clone(),
+        Some(Value::String(_)) => take_text(&mut value, f),
         Some(Value::Null) | None => {
             return quarantine(
                 file,
@@ -243,6 +243,22 @@ pub fn json_to_item(
     Item::Doc { doc, location }
 }
 
+/// The text string, found at `f.text`: moved out when it is a top-level key no other mapping
+/// names (the text is most of a line's bytes; its key never reaches the metadata), else copied (a
+/// nested text stays inside its parent object, which the metadata keeps).
+fn take_text(value: &mut Value, f: &super::fields::FieldMap) -> String {
+    let shared = [&f.id, &f.url, &f.date, &f.lang]
+        .into_iter()
+        .any(|p| p.as_deref() == Some(f.text.as_str()));
+    match value.get_mut(&f.text) {
+        Some(Value::String(s)) if !shared => std::mem::take(s),
+        _ => match lookup(value, &f.text) {
+            Some(Value::String(s)) => s.clone(),
+            _ => String::new(),
+        },
+    }
+}
+
 fn scalar_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
@@ -311,5 +327,62 @@ impl Iterator for JsonlDocs {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::InputKind;
+    use crate::read::fields::FieldMap;
+    use crate::read::Format;
+    use serde_json::json;
+
+    fn item(fields: FieldMap, line: Value) -> crate::doc::Doc {
+        let file = InputFile {
+            path: "x.jsonl".into(),
+            display: "x.jsonl".into(),
+            source: "s".into(),
+            format: Format::Jsonl,
+            fields,
+            kind: InputKind::Text,
+            bytes: 0,
+        };
+        match json_to_item(
+            &file,
+            &ReadConfig::default(),
+            line,
+            "x:1".into(),
+            "x-1".into(),
+        ) {
+            Item::Doc { doc, .. } => doc,
+            other => panic!("not a document: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_text_is_moved_out_only_where_no_other_mapping_or_metadata_sees_it() {
+        let line = json!({"text": "Bonjour", "id": "a", "url": "https://e.fr/", "dump": "CC-1"});
+        let doc = item(FieldMap::preset("fineweb").unwrap(), line);
+        assert_eq!((doc.text.as_str(), doc.id.as_str()), ("Bonjour", "a"));
+        assert_eq!(doc.url.as_deref(), Some("https://e.fr/"));
+        assert_eq!(Value::Object(doc.metadata), json!({"dump": "CC-1"}));
+
+        // A nested text stays inside its parent, which the metadata keeps whole.
+        let mut fields = FieldMap::preset("text").unwrap();
+        fields.text = "meta.body".into();
+        let doc = item(fields, json!({"meta": {"body": "Hallo", "n": 1}}));
+        assert_eq!(doc.text, "Hallo");
+        assert_eq!(
+            Value::Object(doc.metadata),
+            json!({"meta": {"body": "Hallo", "n": 1}})
+        );
+
+        // The text field also named as the upstream language: both see it.
+        let mut fields = FieldMap::preset("text").unwrap();
+        fields.lang = Some("text".into());
+        let doc = item(fields, json!({"text": "fr"}));
+        assert_eq!(doc.text, "fr");
+        assert_eq!(Value::Object(doc.metadata), json!({"source_lang": "fr"}));
     }
 }

@@ -35,7 +35,7 @@ use crate::doc::{Removed, Verdict};
 use crate::exec::tokens_stage::{filter_cache, write_shards, ShardSink, ShardingConfig};
 use crate::filter::url::{UrlFilter, UrlFilterConfig};
 use crate::filter::BuildCtx;
-use crate::out::parquet::{read_docs, DocWriter, RemovedWriter};
+use crate::out::parquet::{read_docs, DocColumns, DocWriter, RemovedWriter};
 use crate::out::{part_name, OutDir};
 use crate::stats::StageStats;
 
@@ -303,7 +303,7 @@ impl Job {
             removed.push(row)?;
         }
         let (mut ids, mut keep) = (Vec::new(), Vec::new());
-        for (row, doc) in read_docs(&self.old.path(&docs_rel))?.enumerate() {
+        for (row, doc) in read_docs(&self.old.path(&docs_rel), DocColumns::All)?.enumerate() {
             let doc = doc?;
             if first_round {
                 stats.docs_in += 1;
