@@ -150,8 +150,10 @@ pub fn docs_batch(rows: &[Doc]) -> io::Result<RecordBatch> {
         score.append_option(d.lang_score);
         kind.append_value(d.kind.as_str());
         // serde_json::Map is a BTreeMap here (no preserve_order feature): keys come out sorted,
-        // so the bytes are deterministic.
-        meta.append_value(serde_json::Value::Object(d.metadata.clone()).to_string());
+        // so the bytes are deterministic. Written as `Value::Object(map).to_string()` would write
+        // it, without copying the map first.
+        let json = serde_json::to_string(&d.metadata).map_err(io::Error::other)?;
+        meta.append_value(json);
         cluster.append_option(d.cluster_size);
     }
     let cols: Vec<ArrayRef> = vec![
