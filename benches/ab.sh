@@ -74,23 +74,23 @@ python3 - "$results" "$MB" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 mb = float(sys.argv[2])
-cpu, stages = {}, []
+cpu, totals, stages = {}, {}, []
 for r in rows:
     who, rnd, stage = r["label"].split(" ", 2)
     if stage not in stages:
         stages.append(stage)
     cpu.setdefault((who, stage), []).append(r["cpu_s"])
-    cpu.setdefault((who, "total", rnd), []).append(r["cpu_s"])
+    totals.setdefault(who, {}).setdefault(rnd, 0.0)
+    totals[who][rnd] += r["cpu_s"]
+cpu[("A", "total")] = list(totals["A"].values())
+cpu[("B", "total")] = list(totals["B"].values())
 def med(x): return statistics.median(x)
 def spread(x): return f"{min(x):.2f}–{max(x):.2f}"
 print("\n| stage | A CPU s (median) | B CPU s (median) | B / A | A range | B range |")
 print("|---|---:|---:|---:|---:|---:|")
 for s in stages + ["total"]:
-    if s == "total":
-        a = [sum(v) for k, v in cpu.items() if k[0] == "A" and k[1] == "total"]
-        b = [sum(v) for k, v in cpu.items() if k[0] == "B" and k[1] == "total"]
-    else:
-        a, b = cpu[("A", s)], cpu[("B", s)]
+    a, b = cpu[("A", s)], cpu[("B", s)]
     print(f"| {s} | {med(a):.2f} | {med(b):.2f} | {med(b) / med(a):.3f} | {spread(a)} | {spread(b)} |")
-print(f"\nMB of text per CPU-s, whole run (median): A {mb / med(a):.1f}, B {mb / med(b):.1f}")
+whole_a, whole_b = med(cpu[("A", "total")]), med(cpu[("B", "total")])
+print(f"\nMB of text per CPU-s, whole run (median): A {mb / whole_a:.1f}, B {mb / whole_b:.1f}")
 EOF

@@ -66,6 +66,18 @@ fn writer_props() -> WriterProperties {
         .build()
 }
 
+/// Row `i` of a primitive column, `None` when the value is null or the column was not read.
+fn value_at<T: arrow_array::ArrowPrimitiveType>(
+    column: &Option<arrow_array::PrimitiveArray<T>>,
+    i: usize,
+) -> Option<T::Native> {
+    use arrow_array::Array;
+    column
+        .as_ref()
+        .filter(|c| !c.is_null(i))
+        .map(|c| c.value(i))
+}
+
 fn parquet_err(e: parquet::errors::ParquetError) -> io::Error {
     io::Error::other(e)
 }
@@ -332,19 +344,16 @@ pub fn read_docs(
                     id: id.value(i).to_string(),
                     text: text.value(i).to_string(),
                     url: text_at(&url),
-                    date: date.as_ref().filter(|d| !d.is_null(i)).map(|d| d.value(i)),
+                    date: value_at(&date, i),
                     source: source.value(i).to_string(),
                     lang: text_at(&lang),
-                    lang_score: score.as_ref().filter(|s| !s.is_null(i)).map(|s| s.value(i)),
+                    lang_score: value_at(&score, i),
                     kind: kind
                         .as_ref()
                         .and_then(|k| crate::doc::Kind::parse(k.value(i)))
                         .unwrap_or_default(),
                     metadata,
-                    cluster_size: cluster
-                        .as_ref()
-                        .filter(|c| !c.is_null(i))
-                        .map(|c| c.value(i)),
+                    cluster_size: value_at(&cluster, i),
                 })
             })
             .collect()

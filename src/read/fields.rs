@@ -24,6 +24,13 @@ pub struct FieldMap {
 }
 
 impl FieldMap {
+    /// The paths of the fields other than the text (id, url, date, lang) that are mapped.
+    pub fn other_paths(&self) -> impl Iterator<Item = &str> {
+        [&self.id, &self.url, &self.date, &self.lang]
+            .into_iter()
+            .filter_map(|p| p.as_deref())
+    }
+
     fn new(text: &str, id: Option<&str>, url: Option<&str>, date: Option<&str>) -> FieldMap {
         FieldMap {
             text: text.into(),

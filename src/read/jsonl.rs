@@ -152,28 +152,31 @@ pub fn json_to_item(
         .as_deref()
         .and_then(|p| lookup(&value, p))
         .and_then(scalar_string);
-    let text = match lookup(&value, &f.text) {
-        Some(Value::String(_)) => take_text(&mut value, f),
-        Some(Value::Null) | None => {
-            return quarantine(
-                file,
-                Some(id),
-                url,
-                location,
-                "missing_field",
-                format!("no {:?} field", f.text),
-            )
-        }
-        Some(other) => {
-            return quarantine(
-                file,
-                Some(id),
-                url,
-                location,
-                "bad_field_type",
-                format!("{:?} is a {}, not a string", f.text, json_type(other)),
-            )
-        }
+    let text = match take_top_level_text(&mut value, f) {
+        Some(text) => text,
+        None => match lookup(&value, &f.text) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => {
+                return quarantine(
+                    file,
+                    Some(id),
+                    url,
+                    location,
+                    "missing_field",
+                    format!("no {:?} field", f.text),
+                )
+            }
+            Some(other) => {
+                return quarantine(
+                    file,
+                    Some(id),
+                    url,
+                    location,
+                    "bad_field_type",
+                    format!("{:?} is a {}, not a string", f.text, json_type(other)),
+                )
+            }
+        },
     };
     if cfg.drop_empty && text.trim().is_empty() {
         return quarantine(
@@ -220,16 +223,9 @@ pub fn json_to_item(
     }
     // Everything not mapped stays with the document.
     if let Value::Object(map) = value {
-        let mapped: Vec<&str> = [
-            Some(f.text.as_str()),
-            f.id.as_deref(),
-            f.url.as_deref(),
-            f.date.as_deref(),
-            f.lang.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        let mapped: Vec<&str> = std::iter::once(f.text.as_str())
+            .chain(f.other_paths())
+            .collect();
         for (k, v) in map {
             if !mapped.contains(&k.as_str()) && !v.is_null() {
                 metadata.entry(k).or_insert(v);
@@ -243,19 +239,19 @@ pub fn json_to_item(
     Item::Doc { doc, location }
 }
 
-/// The text string, found at `f.text`: moved out when it is a top-level key no other mapping
-/// names (the text is most of a line's bytes; its key never reaches the metadata), else copied (a
-/// nested text stays inside its parent object, which the metadata keeps).
-fn take_text(value: &mut Value, f: &super::fields::FieldMap) -> String {
-    let shared = [&f.id, &f.url, &f.date, &f.lang]
-        .into_iter()
-        .any(|p| p.as_deref() == Some(f.text.as_str()));
+/// The text moved out of the line when `f.text` is a top-level string key that no other mapping
+/// names (the text is most of a line's bytes; its key never reaches the metadata). `None`
+/// otherwise: a nested text stays inside its parent object, which the metadata keeps, and a text
+/// that is also the id, url, date or lang is still needed there; the caller copies those.
+/// A literal top-level key is what [`lookup`] finds first too, so both agree on which value is
+/// the text.
+fn take_top_level_text(value: &mut Value, f: &super::fields::FieldMap) -> Option<String> {
+    if f.other_paths().any(|p| p == f.text) {
+        return None;
+    }
     match value.get_mut(&f.text) {
-        Some(Value::String(s)) if !shared => std::mem::take(s),
-        _ => match lookup(value, &f.text) {
-            Some(Value::String(s)) => s.clone(),
-            _ => String::new(),
-        },
+        Some(Value::String(s)) => Some(std::mem::take(s)),
+        _ => None,
     }
 }
 
