@@ -2,7 +2,8 @@
 //! (`tests/megatron_numpy.py`): real UDHR text, tokenized with the real o200k `tokenizer.json`
 //! (int32 shards), tiktoken cl100k (int32) and tiktoken r50k (uint16).
 //!
-//! Needs `python3` with numpy (`.ci/run` installs it); the test fails, not skips, without them.
+//! Needs `python3` with numpy (`./setup --assets-only` installs it); the test fails, not skips,
+//! without them.
 
 mod common;
 
