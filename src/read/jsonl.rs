@@ -223,11 +223,9 @@ pub fn json_to_item(
     }
     // Everything not mapped stays with the document.
     if let Value::Object(map) = value {
-        let mapped: Vec<&str> = std::iter::once(f.text.as_str())
-            .chain(f.other_paths())
-            .collect();
+        let mapped = |k: &str| k == f.text || f.other_paths().any(|p| p == k);
         for (k, v) in map {
-            if !mapped.contains(&k.as_str()) && !v.is_null() {
+            if !mapped(&k) && !v.is_null() {
                 metadata.entry(k).or_insert(v);
             }
         }
